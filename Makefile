@@ -1,0 +1,24 @@
+# Two commands set everything up on a fresh machine with Python 3.11:
+#   make lab   - create .venv if missing, install the pinned requirements, start JupyterLab on the course
+#   make test  - the same set-up, then the unit tests and every notebook in smoke mode (nbval)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: lab test install clean-notebooks
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+lab: install
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+test: install
+	COURSE_SMOKE=1 MPLBACKEND=Agg $(VENV)/bin/python -m pytest -q notebooks tests
+
+clean-notebooks: install
+	$(VENV)/bin/python -m utils.notebooks --strip notebooks/*.ipynb
