@@ -1,0 +1,91 @@
+"""Making the walkers: single or vectorised environments by id, with the PyBullet ids always registered.
+
+Introduced in notebook 00. ``pybullet_envs_gymnasium`` registers the Bullet ids when it is imported; the
+factories below import it inside every process that builds an environment, so ``SubprocVecEnv`` workers
+(started with forkserver) and :class:`utils.parallel.SplitVecEnv` workers see the ids too.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+
+import gymnasium as gym
+
+from utils.quiet import silence_c_output
+
+WALKERS = ("Walker2DBulletEnv-v0", "AntBulletEnv-v0")
+
+
+class UnknownEnvironmentError(ValueError):
+    """An environment id that is not registered, with the close matches in its message."""
+
+
+def register_bullet_envs() -> None:
+    """Import ``pybullet_envs_gymnasium`` (which registers the Bullet ids) without PyBullet's banner."""
+    with silence_c_output():
+        import pybullet_envs_gymnasium  # noqa: F401
+
+
+def bullet_ids() -> list[str]:
+    """All registered PyBullet environment ids."""
+    register_bullet_envs()
+    return sorted(k for k, spec in gym.registry.items() if "pybullet" in str(spec.entry_point))
+
+
+def check_env_id(env_id: str) -> str:
+    """Return ``env_id`` if registered; otherwise raise a one-line error naming close matches and the Bullet ids."""
+    register_bullet_envs()
+    if env_id in gym.registry:
+        return env_id
+    close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.5)
+    hint = f"Did you mean {', '.join(close)}? " if close else ""
+    raise UnknownEnvironmentError(
+        f"Unknown environment id {env_id!r}. {hint}Bullet ids: {', '.join(bullet_ids())}."
+    )
+
+
+class QuietFirstReset(gym.Wrapper):
+    """Hide PyBullet's ``argv[0]=`` banner, printed when the physics server connects on the first reset."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self._connected = False
+
+    def reset(self, **kwargs):
+        if self._connected:
+            return self.env.reset(**kwargs)
+        with silence_c_output():
+            result = self.env.reset(**kwargs)
+        self._connected = True
+        return result
+
+
+def make_env(env_id: str, render_mode: str | None = None, **kwargs) -> gym.Env:
+    """One environment by id (``render_mode="rgb_array"`` for frames and videos), quiet and id-checked."""
+    check_env_id(env_id)
+    with silence_c_output():
+        env = gym.make(env_id, render_mode=render_mode, **kwargs)
+    return QuietFirstReset(env)
+
+
+def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, monitor_dir=None):
+    """A vectorised environment of ``n_envs`` copies, each wrapped in ``Monitor``.
+
+    ``parallel=False`` steps them one after the other in this process (``DummyVecEnv``); ``parallel=True``
+    splits them between this process and one worker process (:class:`utils.parallel.SplitVecEnv`),
+    which keeps both cores of a 2-core machine busy.
+    """
+    from stable_baselines3.common.env_util import make_vec_env
+
+    check_env_id(env_id)
+    if n_envs < 1:
+        raise ValueError(f"n_envs must be at least 1, got {n_envs}.")
+    vec_env_cls = None
+    if parallel and n_envs > 1:
+        from utils.parallel import SplitVecEnv
+
+        vec_env_cls = SplitVecEnv
+    return make_vec_env(
+        functools.partial(make_env, env_id), n_envs=n_envs, seed=seed, vec_env_cls=vec_env_cls,
+        monitor_dir=None if monitor_dir is None else str(monitor_dir),
+    )

@@ -1,0 +1,95 @@
+"""A2C hyperparameters for the walkers, in one place, with where each value came from.
+
+``COURSE`` is what notebooks 04-05 and ``python -m utils.train`` use. ``REFERENCE`` is the recipe of the
+Hugging Face Deep RL course (RL Baselines3 Zoo's pybullet values with a constant learning rate), kept for the
+benchmarks and the comparison in the notebooks.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(frozen=True)
+class A2CRecipe:
+    """Everything that defines an A2C training run on a PyBullet walker."""
+
+    n_envs: int = 8
+    """Environment copies stepped together. Zoo: 4. We use 8 so that each core steps 4 copies at once."""
+    n_steps: int = 4
+    """Steps per copy before each update (zoo: 8). 8 copies x 4 steps = 32 samples: the zoo's batch, and the
+    same number of gradient updates per environment step as the zoo recipe."""
+    learning_rate: float = 0.00096
+    """RMSprop step size (zoo: ``lin_0.00096``)."""
+    lr_schedule: str = "linear"
+    """``linear``: decays to 0 at the last step (zoo); ``constant``: the Deep RL course's choice."""
+    gamma: float = 0.99
+    """Discount factor."""
+    gae_lambda: float = 0.9
+    """GAE(lambda): 0.9 trades a little bias for much less variance than Monte-Carlo (lambda=1)."""
+    ent_coef: float = 0.0
+    """Entropy bonus. gSDE already explores; the zoo found no bonus best."""
+    vf_coef: float = 0.4
+    """Weight of the critic's value loss in the shared loss."""
+    max_grad_norm: float = 0.5
+    """Gradient clipping: keeps one bad batch from wrecking the policy."""
+    use_rms_prop: bool = True
+    """RMSprop as in the original A2C paper (SB3's default for A2C)."""
+    use_sde: bool = True
+    """Generalised State-Dependent Exploration: smooth, state-dependent noise that suits motor control."""
+    normalize_advantage: bool = False
+    """Per-batch advantage normalisation; off in the zoo recipe."""
+    log_std_init: float = -2.0
+    """Initial log standard deviation of the exploration noise (small: exp(-2) ~ 0.14)."""
+    ortho_init: bool = False
+    """Orthogonal weight initialisation; off in the zoo recipe."""
+    norm_obs: bool = True
+    """VecNormalize: running mean/std of observations (joint speeds and angles live on very different scales)."""
+    norm_reward: bool = True
+    """VecNormalize: scale rewards by the running std of the discounted return, for a well-scaled critic."""
+    clip_obs: float = 10.0
+    """Clip normalised observations to +-10."""
+    parallel: bool = True
+    """Step half the copies in a worker process (``utils.parallel.SplitVecEnv``) and use one torch thread."""
+
+    def learning_rate_schedule(self):
+        """The value SB3 expects: a float, or a function of the remaining progress (1 -> 0)."""
+        if self.lr_schedule == "constant":
+            return self.learning_rate
+        if self.lr_schedule == "linear":
+            return LinearSchedule(self.learning_rate)
+        raise ValueError(f"lr_schedule must be 'linear' or 'constant', got {self.lr_schedule!r}.")
+
+    def a2c_kwargs(self) -> dict:
+        """Keyword arguments for ``stable_baselines3.A2C``."""
+        return dict(
+            n_steps=self.n_steps, learning_rate=self.learning_rate_schedule(), gamma=self.gamma,
+            gae_lambda=self.gae_lambda, ent_coef=self.ent_coef, vf_coef=self.vf_coef,
+            max_grad_norm=self.max_grad_norm, use_rms_prop=self.use_rms_prop, use_sde=self.use_sde,
+            normalize_advantage=self.normalize_advantage,
+            policy_kwargs=dict(log_std_init=self.log_std_init, ortho_init=self.ortho_init),
+        )
+
+    def vec_normalize_kwargs(self) -> dict:
+        """Keyword arguments for ``VecNormalize`` during training."""
+        return dict(norm_obs=self.norm_obs, norm_reward=self.norm_reward, clip_obs=self.clip_obs, gamma=self.gamma)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class LinearSchedule:
+    """Learning rate decaying linearly to 0; picklable, so saved models load without this module's closure."""
+
+    def __init__(self, initial: float):
+        self.initial = initial
+
+    def __call__(self, progress_remaining: float) -> float:
+        return progress_remaining * self.initial
+
+    def __repr__(self) -> str:
+        return f"LinearSchedule({self.initial})"
+
+
+COURSE = A2CRecipe()
+REFERENCE = replace(COURSE, n_envs=4, n_steps=8, lr_schedule="constant", parallel=False)
+RECIPES = {"course": COURSE, "reference": REFERENCE}

@@ -1,0 +1,59 @@
+"""Recording a policy as an MP4 and showing it inline (introduced in notebook 00).
+
+A policy is ``None`` (uniform random actions), any ``callable(obs) -> action``, or an SB3 model (played
+deterministically). Agents trained with ``VecNormalize`` act on normalised observations: pass the frozen
+statistics as ``vec_normalize`` and they are applied to each observation before the policy sees it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio.v2 as imageio
+import numpy as np
+
+from utils.envs import make_env
+
+
+def _as_action_fn(policy, env, vec_normalize):
+    if policy is None:
+        return lambda obs: env.action_space.sample()
+    predict = getattr(policy, "predict", None)
+    act = (lambda obs: predict(obs, deterministic=True)[0]) if predict else policy
+    if vec_normalize is None:
+        return act
+    return lambda obs: act(vec_normalize.normalize_obs(obs[None].astype(np.float32))[0])
+
+
+def record_video(env_id: str, policy=None, path: str | Path = "video.mp4", steps: int = 300, seed: int = 0,
+                 vec_normalize=None, fps: int | None = None) -> dict:
+    """Play ``policy`` for ``steps`` steps (restarting episodes that end), write an MP4; return path and returns."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}.")
+    env = make_env(env_id, render_mode="rgb_array")
+    env.action_space.seed(seed)
+    act = _as_action_fn(policy, env, vec_normalize)
+    obs, _ = env.reset(seed=seed)
+    frames, returns, episode_return = [], [], 0.0
+    try:
+        for _ in range(steps):
+            frames.append(env.render())
+            obs, reward, terminated, truncated, _ = env.step(act(obs))
+            episode_return += float(reward)
+            if terminated or truncated:
+                returns.append(episode_return)
+                episode_return = 0.0
+                obs, _ = env.reset()
+        fps = fps or env.metadata.get("render_fps", 30)
+    finally:
+        env.close()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imageio.mimwrite(path, frames, fps=fps, macro_block_size=16, quality=7)
+    return {"path": path, "frames": len(frames), "episode_returns": returns, "unfinished_return": episode_return}
+
+
+def show_video(path: str | Path, width: int = 480):
+    """An inline, looping HTML5 video for a notebook (the file is embedded, so it survives export)."""
+    from IPython.display import Video
+
+    return Video(str(path), embed=True, width=width, html_attributes="controls autoplay loop muted")
