@@ -1,0 +1,61 @@
+"""Every notebook follows the template, is committed clean, and agrees with the one repository slug."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils.notebooks import BADGE_PATTERN, NOTEBOOKS, ROOT, badge, is_setup_cell, setup_cell
+
+PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+TOKEN = re.compile(r"hf_[A-Za-z0-9]{20,}|api[_-]?key\s*=\s*['\"][^'\"]{8,}", re.I)
+
+
+def test_there_are_notebooks():
+    assert PATHS, "no numbered notebooks under notebooks/"
+
+
+@pytest.fixture(params=PATHS, ids=[p.name for p in PATHS])
+def nb(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_committed_without_outputs(nb):
+    path, book = nb
+    dirty = [i for i, c in enumerate(book.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{path.name}: cells {dirty} hold outputs; run `make clean-notebooks`"
+
+
+def test_no_secrets(nb):
+    path, _ = nb
+    assert not TOKEN.search(path.read_text()), f"{path.name} contains something that looks like a token"
+
+
+def test_template(nb):
+    path, book = nb
+    first = book.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "first cell: title"
+    assert badge(path.name) in first.source, "first cell: the Colab badge for this notebook"
+    assert "learn" in first.source.lower(), "first cell: what you will learn"
+    setups = [c for c in book.cells if is_setup_cell(c)]
+    assert len(setups) == 1 and setups[0].source == setup_cell(), "one set-up cell, identical to utils.notebooks.setup_cell()"
+    assert book.cells.index(setups[0]) == 1, "the set-up cell comes right after the title"
+    params = [c for c in book.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and params[0].cell_type == "code", "exactly one code cell tagged `parameters`"
+    headings = [c.source for c in book.cells if c.cell_type == "markdown"]
+    assert any(h.lstrip().startswith("## Summary") for h in headings), "a `## Summary` section"
+    assert any(h.lstrip().startswith("## Exercises") for h in headings), "a `## Exercises` section"
+
+
+def test_no_sys_path_edits(nb):
+    path, book = nb
+    for cell in book.cells:
+        assert "sys.path" not in cell.source, f"{path.name}: no sys.path edits; `utils` is installed"
+
+
+def test_readme_badges_match_slug():
+    readme = (ROOT / "README.md").read_text()
+    found = BADGE_PATTERN.findall(readme)
+    assert sorted(set(found)) == [p.name for p in PATHS], "README has one Colab badge per notebook"
+    for name in found:
+        assert badge(name) in readme

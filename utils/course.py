@@ -1,0 +1,41 @@
+"""The course's shared first step: ``start()`` runs in every notebook's set-up cell.
+
+It checks the installation, prints the versions and the mode (full or smoke), hides library banners and
+records the mode for the CI canary. Paths here are absolute, so notebooks work from any directory.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+from utils.config import mode_line, report_mode
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENTS = ROOT / "agents"
+RUNS = ROOT / "runs"
+REFERENCE = ROOT / "reference"
+
+
+def start(notebook: str = "") -> None:
+    """Prepare a notebook: quiet libraries, consistent plots, and one line of versions and mode."""
+    import matplotlib
+
+    os.environ.setdefault("TQDM_MININTERVAL", "1")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=".*env.unwrapped.*")
+    warnings.filterwarnings("ignore", module="gymnasium")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"figure.figsize": (7, 4), "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+    import gymnasium
+    import stable_baselines3
+    import torch
+
+    from utils.envs import register_bullet_envs
+
+    register_bullet_envs()
+    report_mode(notebook)
+    print(f"torch {torch.__version__} | stable-baselines3 {stable_baselines3.__version__} | "
+          f"gymnasium {gymnasium.__version__} | matplotlib {matplotlib.__version__}")
+    print(mode_line())

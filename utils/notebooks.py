@@ -1,0 +1,108 @@
+"""Notebook plumbing: the canonical set-up cell, Colab badges from one repository slug, output stripping.
+
+``python -m utils.notebooks --strip notebooks/*.ipynb`` removes outputs and execution counts;
+``python -m utils.notebooks --badges`` rewrites every badge and set-up cell from ``[tool.course]`` in
+``pyproject.toml``. The tests check that notebooks agree with both.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
+def course_settings() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]
+
+
+def badge(notebook_name: str) -> str:
+    """Markdown for the "Open in Colab" badge of ``notebooks/<notebook_name>``."""
+    s = course_settings()
+    url = f"https://colab.research.google.com/github/{s['repository']}/blob/{s['branch']}/notebooks/{notebook_name}"
+    return f"[![Open In Colab]({BADGE_IMAGE})]({url})"
+
+
+BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*/notebooks/([\w.-]+\.ipynb)\)")
+
+
+def setup_cell() -> str:
+    """The set-up cell, identical in every notebook."""
+    s = course_settings()
+    return f'''# Set-up (the same in every notebook). Locally, `make lab` has installed everything already.
+# On Colab it clones the course, installs the pinned requirements and makes `utils` importable.
+import sys
+
+if "google.colab" in sys.modules:
+    import os, site, subprocess
+
+    if not os.path.isdir("/content/a2c-course"):
+        subprocess.run(["git", "clone", "-q", "--depth=1", "-b", "{s['branch']}",
+                        "https://github.com/{s['repository']}.git", "/content/a2c-course"], check=True)
+    os.chdir("/content/a2c-course")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", "requirements.txt"], check=True)
+    site.addsitedir(site.getsitepackages()[0])  # activate the editable install of `utils` without a restart
+
+from utils.course import start
+
+start()'''
+
+
+def is_setup_cell(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.startswith("# Set-up (the same in every notebook)")
+
+
+def strip(path: Path) -> bool:
+    """Remove outputs, execution counts and volatile metadata; return True if the file changed."""
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None) if cell.cell_type == "code" and "jupyter" in cell.metadata else None
+    nb.metadata.pop("widgets", None)
+    after = nbformat.writes(nb)
+    if after != before:
+        Path(path).write_text(after + "\n" if not after.endswith("\n") else after)
+    return after != before
+
+
+def sync_badges(paths) -> None:
+    """Rewrite badges and set-up cells of notebooks, and badges of README.md, from ``pyproject.toml``."""
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = BADGE_PATTERN.sub(lambda m: badge(m.group(1)), cell.source)
+            elif is_setup_cell(cell):
+                cell.source = setup_cell()
+        nbformat.write(nb, path)
+    readme = ROOT / "README.md"
+    if readme.exists():
+        readme.write_text(BADGE_PATTERN.sub(lambda m: badge(m.group(1)), readme.read_text()))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m utils.notebooks")
+    parser.add_argument("--strip", action="store_true", help="remove outputs and execution counts")
+    parser.add_argument("--badges", action="store_true", help="rewrite badges and set-up cells from pyproject.toml")
+    parser.add_argument("paths", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    paths = args.paths or sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.strip:
+        for path in paths:
+            if strip(path):
+                print(f"stripped {path}")
+    if args.badges:
+        sync_badges(paths)
+
+
+if __name__ == "__main__":
+    main()
