@@ -41,6 +41,12 @@ def frozen_env(env_id: str, stats: VecNormalize | str, seed: int = 0) -> VecNorm
     return env
 
 
+def pass_score(returns) -> float:
+    """The Hugging Face course's pass score: mean minus (population) standard deviation of episode returns."""
+    returns = np.asarray(returns, dtype=float)
+    return float(returns.mean() - returns.std())
+
+
 def evaluate(model, env: VecNormalize, episodes: int = 10, deterministic: bool = True) -> dict:
     """Mean and std of the return over ``episodes`` episodes, plus every episode's return and length."""
     if episodes < 1:
@@ -51,7 +57,7 @@ def evaluate(model, env: VecNormalize, episodes: int = 10, deterministic: bool =
     )
     return {
         "mean_reward": float(np.mean(returns)), "std_reward": float(np.std(returns)),
-        "pass_score": float(np.mean(returns) - np.std(returns)), "episodes": episodes,
+        "pass_score": pass_score(returns), "episodes": episodes,
         "episode_rewards": [float(r) for r in returns], "episode_lengths": [int(n) for n in lengths],
         "deterministic": deterministic,
     }
