@@ -22,6 +22,7 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: only at the end)")
     parser.add_argument("--final-episodes", type=int, default=10, help="episodes of the final evaluation")
     parser.add_argument("--video-steps", type=int, default=1000, help="length of replay.mp4")
+    parser.add_argument("--stop-at-score", type=float, default=None, help="stop once an evaluation mean reaches it")
     parser.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     parser.add_argument("--overwrite", action="store_true", help="delete an existing run in --out first")
     parser.add_argument("--no-package", action="store_true", help="skip the final evaluation and the Hub package")
@@ -36,6 +37,7 @@ def main(argv=None) -> int:
             eval_every=args.eval_every, eval_episodes=args.eval_episodes, checkpoint_every=args.checkpoint_every,
             final_episodes=args.final_episodes, resume=args.resume, overwrite=args.overwrite,
             progress=not args.no_progress, package=not args.no_package, video_steps=args.video_steps,
+            stop_at_score=args.stop_at_score,
         )
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -58,9 +58,9 @@ def versions() -> dict:
 class CourseCallback(BaseCallback):
     """Progress bar, episode log, periodic frozen-statistics evaluation with best-model saving, checkpoints."""
 
-    def __init__(self, run: "Run", progress: bool, on_eval=None):
+    def __init__(self, run: "Run", progress: bool, on_eval=None, stop_at_score: float | None = None):
         super().__init__()
-        self.run, self.progress, self.on_eval = run, progress, on_eval
+        self.run, self.progress, self.on_eval, self.stop_at_score = run, progress, on_eval, stop_at_score
         self.bar = None
 
     def _on_training_start(self) -> None:
@@ -88,6 +88,9 @@ class CourseCallback(BaseCallback):
         if self.next_eval and self.num_timesteps >= self.next_eval:
             self.next_eval = self._next(self.run.eval_every)
             self._evaluate()
+            if self.stop_at_score is not None and self.run.evaluations[-1]["mean"] >= self.stop_at_score:
+                self.run.log(f"stop: evaluation reached {self.stop_at_score}")
+                return False
         if self.next_checkpoint and self.num_timesteps >= self.next_checkpoint:
             self.next_checkpoint = self._next(self.run.checkpoint_every)
             self.run.checkpoint()
@@ -189,11 +192,13 @@ def _prepare(out: Path, resume: bool, overwrite: bool) -> Path | None:
 def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2c", recipe: A2CRecipe = COURSE,
           eval_every: int = 100_000, eval_episodes: int = 5, checkpoint_every: int = 100_000,
           final_episodes: int = 10, resume: bool = False, overwrite: bool = False, progress: bool = True,
-          on_eval=None, package: bool = True, video_steps: int = 1000) -> TrainResult:
+          on_eval=None, package: bool = True, video_steps: int = 1000,
+          stop_at_score: float | None = None) -> TrainResult:
     """Train A2C on ``env_id`` for ``timesteps`` environment steps, with evaluations, checkpoints and a package.
 
     Interrupting (Ctrl-C, or the notebook's stop button) saves a checkpoint and returns the model trained so
     far; ``resume=True`` continues it, keeping the step count and the learning-rate schedule.
+    ``stop_at_score`` ends training early once a periodic evaluation's mean reaches it.
     """
     check_env_id(env_id)
     if not isinstance(timesteps, int) or timesteps <= 0:
@@ -231,7 +236,7 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
     run.resume_clock()
     try:
         if remaining > 0:
-            run.model.learn(remaining, callback=CourseCallback(run, progress, on_eval), reset_num_timesteps=checkpoint is None)
+            run.model.learn(remaining, callback=CourseCallback(run, progress, on_eval, stop_at_score), reset_num_timesteps=checkpoint is None)
     except KeyboardInterrupt:
         interrupted = True
     run.pause_clock()
