@@ -134,8 +134,9 @@ class Run:
         self._started = time.perf_counter()
 
     def pause_clock(self):
-        self.seconds_before += time.perf_counter() - self._started
-        self._started = None
+        if self._started is not None:
+            self.seconds_before += time.perf_counter() - self._started
+            self._started = None
 
     def train_seconds(self) -> float:
         running = time.perf_counter() - self._started if self._started is not None else 0.0

@@ -1,0 +1,125 @@
+"""Training: the run folder, the CLIs, checkpoints that survive SIGKILL, interruption, reproducibility."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from utils import snapshots
+from utils.loading import verify_manifest
+from utils.training import RunExistsError, train
+
+PACKAGE = ["a2c-AntBulletEnv-v0.zip", "vec_normalize.pkl", "config.json", "results.json", "README.md", "replay.mp4"]
+
+
+def cli(*args, timeout=120):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_run_folder_has_the_hub_layout_and_logs(tiny_run):
+    out = tiny_run.out
+    for name in PACKAGE:
+        assert (out / name).is_file(), name
+    assert sorted(verify_manifest(out)) == sorted(PACKAGE[:4])
+    results = json.loads((out / "results.json").read_text())
+    assert results["shipped"] in ("best", "last") and results["n_eval_episodes"] == 2
+    assert set(results["candidates"]) == {"best", "last"}
+    assert "model-index" in (out / "README.md").read_text()
+    assert [r["steps"] for r in tiny_run.evaluations] == [320, 640, 960]
+    setup = json.loads((out / "logs" / "run.json").read_text())
+    assert setup["seed"] == 0 and setup["target_timesteps"] == 960 and "stable_baselines3" in setup["versions"]
+    assert (out / "logs" / "episodes.csv").read_text().startswith("steps,return,length")
+
+
+def test_evaluate_cli_prints_json_last(tiny_run):
+    done = cli("-m", "utils.evaluate", str(tiny_run.out), "--episodes", "2", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(last) >= {"mean_reward", "std_reward"} and last["episodes"] == 2
+
+
+def test_evaluation_is_reproducible_for_a_seed(tiny_run):
+    runs = [json.loads(cli("-m", "utils.evaluate", str(tiny_run.out), "--episodes", "1", "--seed", "5")
+                       .stdout.splitlines()[-1]) for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_refuses_to_overwrite_a_run(tiny_run, tiny):
+    with pytest.raises(RunExistsError, match="--resume"):
+        train("AntBulletEnv-v0", 320, out=tiny_run.out, **tiny)
+
+
+@pytest.mark.parametrize("steps", [0, -5])
+def test_non_positive_timesteps_is_one_line_error(tmp_path, steps):
+    done = cli("-m", "utils.train", "--env", "AntBulletEnv-v0", "--timesteps", str(steps), "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and done.stderr.strip() == f"error: timesteps must be a positive integer, got {steps}."
+
+
+def test_unknown_env_id_is_one_line_error_with_close_matches(tmp_path):
+    done = cli("-m", "utils.train", "--env", "AntBullet-v0", "--timesteps", "100", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "AntBulletEnv-v0" in lines[0] and "Walker2DBulletEnv-v0" in lines[0]
+
+
+def test_resume_after_sigkill_reaches_requested_steps(tmp_path):
+    out = tmp_path / "killed"
+    target = 12_800
+    args = ["-m", "utils.train", "--env", "Walker2DBulletEnv-v0", "--timesteps", str(target), "--out", str(out),
+            "--eval-every", "0", "--checkpoint-every", "1600", "--no-package", "--no-progress"]
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while snapshots.latest_snapshot(out / "checkpoints") is None and time.time() < deadline:
+        time.sleep(0.1)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = snapshots.read_meta(snapshots.latest_snapshot(out / "checkpoints"))["num_timesteps"]
+    assert 0 < killed_at < target, "the run must be killed mid-way"
+
+    done = cli(*args, "--resume", timeout=180)
+    assert done.returncode == 0, done.stderr
+    final = snapshots.read_meta(snapshots.latest_snapshot(out / "last"))
+    assert final["num_timesteps"] == target
+    from stable_baselines3 import A2C
+
+    model = A2C.load(snapshots.latest_snapshot(out / "last") / snapshots.MODEL, device="cpu")
+    assert model._total_timesteps == target, "the learning-rate schedule runs over the requested total"
+    assert model._current_progress_remaining < 0.01
+    assert "resume from" in (out / "logs" / "train.log").read_text()
+
+
+def test_resume_without_checkpoint_says_so(tmp_path):
+    done = cli("-m", "utils.train", "--env", "AntBulletEnv-v0", "--timesteps", "100", "--out", str(tmp_path / "none"), "--resume")
+    assert done.returncode == 2 and "Nothing to resume" in done.stderr
+
+
+def test_interrupt_keeps_the_model_and_says_how_to_resume(tmp_path, capsys, tiny):
+    def interrupt(evaluations):
+        raise KeyboardInterrupt
+
+    result = train("AntBulletEnv-v0", 3200, out=tmp_path / "int", **{**tiny, "eval_every": 640}, on_eval=interrupt)
+    assert result.interrupted and result.model.num_timesteps < 3200
+    assert "resume" in capsys.readouterr().out.lower()
+    latest = snapshots.latest_snapshot(tmp_path / "int" / "checkpoints")
+    assert snapshots.read_meta(latest)["num_timesteps"] == result.model.num_timesteps
+    resumed = train("AntBulletEnv-v0", 3200, out=tmp_path / "int", resume=True, **{**tiny, "eval_every": 0}, package=False)
+    assert resumed.model.num_timesteps == 3200
+
+
+def test_same_seed_gives_identical_results(tmp_path, tiny):
+    runs = [train("AntBulletEnv-v0", 640, seed=7, out=tmp_path / f"r{i}", **tiny, package=False) for i in range(2)]
+    assert runs[0].evaluations == [dict(r, wall=runs[0].evaluations[i]["wall"]) for i, r in enumerate(runs[1].evaluations)]
+    for a, b in zip(runs[0].model.policy.parameters(), runs[1].model.policy.parameters()):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def test_snapshot_survives_a_crash_mid_write(tiny_run):
+    root = tiny_run.out / "checkpoints"
+    before = snapshots.latest_snapshot(root)
+    (root / "step-9999999999-1").mkdir()  # a crash after mkdir, before any file or the pointer was written
+    (root / "step-9999999999-1" / snapshots.MODEL).write_bytes(b"PK\x03\x04 truncated")
+    assert snapshots.latest_snapshot(root) == before
