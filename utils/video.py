@@ -57,3 +57,14 @@ def show_video(path: str | Path, width: int = 480):
     from IPython.display import Video
 
     return Video(str(path), embed=True, width=width, html_attributes="controls autoplay loop muted")
+
+
+def to_gif(mp4: str | Path, gif: str | Path, seconds: float = 4.0, start: float = 2.0, every: int = 3) -> Path:
+    """A short, light GIF cut from an MP4 (for READMEs): ``seconds`` from ``start``, every ``every``-th frame."""
+    reader = imageio.get_reader(str(mp4))
+    fps = reader.get_meta_data().get("fps", 60)
+    first, last = int(start * fps), int((start + seconds) * fps)
+    frames = [frame for i, frame in enumerate(reader) if first <= i < last and (i - first) % every == 0]
+    reader.close()
+    imageio.mimwrite(str(gif), frames, duration=every / fps, loop=0)
+    return Path(gif)
