@@ -59,12 +59,19 @@ def show_video(path: str | Path, width: int = 480):
     return Video(str(path), embed=True, width=width, html_attributes="controls autoplay loop muted")
 
 
-def to_gif(mp4: str | Path, gif: str | Path, seconds: float = 4.0, start: float = 2.0, every: int = 3) -> Path:
+def to_gif(mp4: str | Path, gif: str | Path, seconds: float = 3.0, start: float = 2.0, every: int = 4,
+           width: int = 200) -> Path:
     """A short, light GIF cut from an MP4 (for READMEs): ``seconds`` from ``start``, every ``every``-th frame."""
+    from PIL import Image
+
     reader = imageio.get_reader(str(mp4))
     fps = reader.get_meta_data().get("fps", 60)
     first, last = int(start * fps), int((start + seconds) * fps)
-    frames = [frame for i, frame in enumerate(reader) if first <= i < last and (i - first) % every == 0]
+    frames = []
+    for i, frame in enumerate(reader):
+        if first <= i < last and (i - first) % every == 0:
+            image = Image.fromarray(frame)
+            frames.append(np.asarray(image.resize((width, width * image.height // image.width))))
     reader.close()
     imageio.mimwrite(str(gif), frames, duration=every / fps, loop=0)
     return Path(gif)
