@@ -160,10 +160,13 @@ class Run:
         if record["mean"] > best:
             snapshots.save_snapshot(self.out / "best", model, model.get_env(), {**self.meta(), "evaluation": record})
 
-    def checkpoint(self) -> Path:
-        folder = snapshots.save_snapshot(self.out / "checkpoints", self.model, self.venv, self.meta())
+    def checkpoint(self) -> None:
+        """Save a checkpoint, unless the latest one is already at the current step."""
+        latest = snapshots.latest_snapshot(self.out / "checkpoints")
+        if latest is not None and snapshots.read_meta(latest)["num_timesteps"] == self.model.num_timesteps:
+            return
+        snapshots.save_snapshot(self.out / "checkpoints", self.model, self.venv, self.meta())
         self.log(f"checkpoint at {self.model.num_timesteps} steps")
-        return folder
 
     def write_setup(self) -> None:
         setup = {**self.meta(), "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
