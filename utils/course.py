@@ -35,6 +35,7 @@ def start(notebook: str = "") -> None:
     from utils.envs import register_bullet_envs
 
     register_bullet_envs()
+    torch.set_num_threads(1)  # the course's networks are tiny: one thread is faster, and never stalls (utils.threads)
     report_mode(notebook)
     print(f"torch {torch.__version__} | stable-baselines3 {stable_baselines3.__version__} | "
           f"gymnasium {gymnasium.__version__} | matplotlib {matplotlib.__version__}")

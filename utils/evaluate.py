@@ -27,8 +27,10 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    lengths, limit = result["episode_lengths"], env.get_attr("spec")[0].max_episode_steps
     print(f"{args.folder}: {result['mean_reward']:.2f} ± {result['std_reward']:.2f} over {args.episodes} "
-          f"deterministic episodes (seed {args.seed}); pass score {result['pass_score']:.2f}")
+          f"deterministic episodes (seed {args.seed}); pass score {result['pass_score']:.2f}; "
+          f"{sum(n < limit for n in lengths)} ended before the {limit}-step limit (a fall), shortest {min(lengths)} steps")
     print(json.dumps({"mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
                       "episodes": args.episodes, "seed": args.seed}))
     return 0
