@@ -123,3 +123,22 @@ def test_snapshot_survives_a_crash_mid_write(tiny_run):
     (root / "step-9999999999-1").mkdir()  # a crash after mkdir, before any file or the pointer was written
     (root / "step-9999999999-1" / snapshots.MODEL).write_bytes(b"PK\x03\x04 truncated")
     assert snapshots.latest_snapshot(root) == before
+
+
+def test_ctrl_c_on_the_command_line_saves_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "ctrl-c"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "utils.train", "--env", "AntBulletEnv-v0", "--timesteps", "200000", "--out", str(out),
+         "--eval-every", "0", "--checkpoint-every", "640", "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a shell's background jobs ignore SIGINT
+    )
+    deadline = time.time() + 60
+    while snapshots.latest_snapshot(out / "checkpoints") is None and time.time() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "--resume" in stdout
+    latest = snapshots.read_meta(snapshots.latest_snapshot(out / "checkpoints"))
+    assert 0 < latest["num_timesteps"] < 200_000
