@@ -31,7 +31,7 @@ def test_run_folder_has_the_hub_layout_and_logs(tiny_run):
     assert "model-index" in (out / "README.md").read_text()
     assert [r["steps"] for r in tiny_run.evaluations] == [320, 640, 960]
     setup = json.loads((out / "logs" / "run.json").read_text())
-    assert setup["seed"] == 0 and setup["target_timesteps"] == 960 and "stable_baselines3" in setup["versions"]
+    assert setup["seed"] == 0 and setup["target_timesteps"] == 960 and "stable-baselines3" in setup["versions"]
     assert (out / "logs" / "episodes.csv").read_text().startswith("steps,return,length")
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shutil
 from pathlib import Path
 
 from huggingface_sb3.push_to_hub import _generate_config, _save_model_card, generate_metadata
 
 from utils import snapshots
+from utils.envs import make_vec
 from utils.evaluation import evaluate
 from utils.loading import STATS, load_model, load_vec_normalize, write_manifest
 
@@ -26,8 +28,6 @@ def model_name(env_id: str) -> str:
 
 
 def _evaluate_snapshot(folder: Path, env_id: str, episodes: int, seed: int) -> dict:
-    from utils.envs import make_vec
-
     model = load_model(folder / snapshots.MODEL, env_id)
     env = load_vec_normalize(folder / snapshots.STATS, make_vec(env_id, n_envs=1, seed=seed))
     result = evaluate(model, env, episodes=episodes)
@@ -72,8 +72,6 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     (out / "results.json").write_text(json.dumps(results, indent=1))
 
     model = load_model(out / f"{name}.zip", env_id)
-    from utils.envs import make_vec
-
     stats = load_vec_normalize(out / STATS, make_vec(env_id, n_envs=1, seed=seed))
     record_video(env_id, model, out / "replay.mp4", steps=video_steps, seed=seed, vec_normalize=stats)
     stats.close()
@@ -139,8 +137,6 @@ class HubSkipped(RuntimeError):
 def _token(token: str | None) -> str | None:
     if token:
         return token
-    import os
-
     from huggingface_hub import get_token
 
     return os.environ.get("HF_TOKEN") or get_token()

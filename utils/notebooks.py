@@ -66,7 +66,6 @@ def strip(path: Path) -> bool:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cell.metadata.pop("execution", None)
-        cell.metadata.pop("collapsed", None) if cell.cell_type == "code" and "jupyter" in cell.metadata else None
     nb.metadata.pop("widgets", None)
     after = nbformat.writes(nb)
     if after != before:

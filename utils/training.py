@@ -12,7 +12,9 @@ Introduced in notebook 04. A run folder ``out`` holds:
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,15 +46,12 @@ class TrainResult:
 
 
 def versions() -> dict:
-    import gymnasium
-    import pybullet_envs_gymnasium
-    import stable_baselines3
+    """Versions of what a run depends on, and the machine, for ``logs/run.json``."""
+    from importlib.metadata import version
 
-    return {
-        "python": platform.python_version(), "torch": torch.__version__, "stable_baselines3": stable_baselines3.__version__,
-        "gymnasium": gymnasium.__version__, "pybullet_envs_gymnasium": getattr(pybullet_envs_gymnasium, "__version__", "0.6.0"),
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, {__import__('os').cpu_count()} CPUs",
-    }
+    packages = ("torch", "stable-baselines3", "gymnasium", "pybullet", "pybullet-envs-gymnasium")
+    return {"python": platform.python_version(), **{name: version(name) for name in packages},
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch thread(s)"}
 
 
 class CourseCallback(BaseCallback):
@@ -187,8 +186,6 @@ def _prepare(out: Path, resume: bool, overwrite: bool) -> Path | None:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise RunExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out.")
-        import shutil
-
         shutil.rmtree(out)
     return None
 
