@@ -22,22 +22,18 @@ def check_frozen(env: VecNormalize) -> None:
         raise NormalizationModeError(
             f"VecNormalize is in training mode (training={env.training}, norm_reward={env.norm_reward}): "
             "evaluation would update the statistics and report normalised rewards. "
-            "Set env.training = False and env.norm_reward = False (or use utils.evaluation.frozen_env)."
+            "Set env.training = False and env.norm_reward = False (utils.loading.load_agent does both)."
         )
 
 
-def frozen_env(env_id: str, stats: VecNormalize | str, seed: int = 0) -> VecNormalize:
-    """One evaluation environment normalised with ``stats`` (a VecNormalize or a saved .pkl), frozen."""
-    venv = make_vec(env_id, n_envs=1, seed=seed)
-    if isinstance(stats, VecNormalize):
-        env = VecNormalize(venv, norm_obs=stats.norm_obs, norm_reward=False, clip_obs=stats.clip_obs, training=False)
-        env.obs_rms = stats.obs_rms.copy() if stats.norm_obs else None
-    else:
-        from utils.loading import load_vec_normalize
+def frozen_env(env_id: str, stats: VecNormalize, seed: int = 0) -> VecNormalize:
+    """One evaluation environment normalised with a copy of ``stats``'s observation statistics, frozen.
 
-        env = load_vec_normalize(stats, venv)
-    env.training = False
-    env.norm_reward = False
+    To evaluate from a saved ``vec_normalize.pkl``, use :func:`utils.loading.load_agent`.
+    """
+    env = VecNormalize(make_vec(env_id, n_envs=1, seed=seed), norm_obs=stats.norm_obs, norm_reward=False,
+                       clip_obs=stats.clip_obs, training=False)
+    env.obs_rms = stats.obs_rms.copy() if stats.norm_obs else None
     return env
 
 

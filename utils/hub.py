@@ -16,9 +16,8 @@ from pathlib import Path
 from huggingface_sb3.push_to_hub import _generate_config, _save_model_card, generate_metadata
 
 from utils import snapshots
-from utils.envs import make_vec
 from utils.evaluation import evaluate
-from utils.loading import STATS, load_model, load_vec_normalize, write_manifest
+from utils.loading import STATS, load_agent, write_manifest
 
 PACKAGE_FILES = ("config.json", "results.json", "README.md", "replay.mp4", STATS)
 
@@ -28,8 +27,7 @@ def model_name(env_id: str) -> str:
 
 
 def _evaluate_snapshot(folder: Path, env_id: str, episodes: int, seed: int) -> dict:
-    model = load_model(folder / snapshots.MODEL, env_id)
-    env = load_vec_normalize(folder / snapshots.STATS, make_vec(env_id, n_envs=1, seed=seed))
+    model, env = load_agent(folder, env_id, seed=seed, verify=False)  # this run's own snapshot, written just now
     result = evaluate(model, env, episodes=episodes)
     env.close()
     return {**result, "num_timesteps": int(model.num_timesteps)}
@@ -70,9 +68,9 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
         "target_timesteps": setup["target_timesteps"], "train_seed": setup["seed"],
     }
     (out / "results.json").write_text(json.dumps(results, indent=1))
+    write_manifest(out, [f"{name}.zip", STATS, "config.json", "results.json"])
 
-    model = load_model(out / f"{name}.zip", env_id)
-    stats = load_vec_normalize(out / STATS, make_vec(env_id, n_envs=1, seed=seed))
+    model, stats = load_agent(out, env_id, seed=seed)
     record_video(env_id, model, out / "replay.mp4", steps=video_steps, seed=seed, vec_normalize=stats)
     stats.close()
 
@@ -80,7 +78,6 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     readme.unlink(missing_ok=True)
     _save_model_card(out, model_card(name, env_id, results, setup), generate_metadata(
         name, env_id, results["mean_reward"], results["std_reward"]))
-    write_manifest(out, [f"{name}.zip", STATS, "config.json", "results.json"])
     return results
 
 
