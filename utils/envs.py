@@ -68,8 +68,20 @@ def make_env(env_id: str, render_mode: str | None = None, **kwargs) -> gym.Env:
     return QuietFirstReset(env)
 
 
-def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, monitor_dir=None):
-    """A vectorised environment of ``n_envs`` copies, each wrapped in ``Monitor``.
+def make_walking_env(env_id: str) -> gym.Env:
+    """:func:`make_env` with :class:`utils.walking.WalkingMonitor` on the Bullet walkers (distance, falls)."""
+    from utils.walking import WalkingMonitor
+
+    env = make_env(env_id)
+    return WalkingMonitor(env) if hasattr(env.unwrapped, "robot") else env
+
+
+def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, monitor_dir=None,
+             alive_bonus: float = 1.0):
+    """A vectorised environment of ``n_envs`` copies, each wrapped in ``Monitor`` (and ``WalkingMonitor``).
+
+    ``alive_bonus`` != 1 changes the *training* reward (:class:`utils.walking.ScaleAliveBonus`, outside
+    ``Monitor``, so the logged episode returns stay the environment's own).
 
     ``parallel=False`` steps them one after the other in this process (``DummyVecEnv``); ``parallel=True``
     splits them between this process and one worker process (:class:`utils.parallel.SplitVecEnv`),
@@ -85,7 +97,13 @@ def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool 
         from utils.parallel import SplitVecEnv
 
         vec_env_cls = SplitVecEnv
+    wrapper_class = wrapper_kwargs = None
+    if alive_bonus != 1.0:
+        from utils.walking import ScaleAliveBonus
+
+        wrapper_class, wrapper_kwargs = ScaleAliveBonus, {"scale": alive_bonus}
     return make_vec_env(
-        functools.partial(make_env, env_id), n_envs=n_envs, seed=seed, vec_env_cls=vec_env_cls,
+        functools.partial(make_walking_env, env_id), n_envs=n_envs, seed=seed, vec_env_cls=vec_env_cls,
         monitor_dir=None if monitor_dir is None else str(monitor_dir),
+        wrapper_class=wrapper_class, wrapper_kwargs=wrapper_kwargs,
     )

@@ -10,6 +10,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecNormalize
 
 from utils.envs import make_vec
+from utils.walking import summarise
 
 
 class NormalizationModeError(ValueError):
@@ -44,16 +45,28 @@ def pass_score(returns) -> float:
 
 
 def evaluate(model, env: VecNormalize, episodes: int = 10, deterministic: bool = True) -> dict:
-    """Mean and std of the return over ``episodes`` episodes, plus every episode's return and length."""
+    """Return and walking over ``episodes`` episodes: mean and std of the return, and for the Bullet walkers
+    the mean forward distance (m), its std, the mean speed (m/s) and the falls; plus every episode's values."""
     if episodes < 1:
         raise ValueError(f"episodes must be at least 1, got {episodes}.")
     check_frozen(env)
+    walks = []
+
+    def record_walk(local_vars, _globals):
+        if local_vars["done"] and "walking" in local_vars["info"] and len(walks) < episodes:
+            walks.append(local_vars["info"]["walking"])
+
     returns, lengths = evaluate_policy(
-        model, env, n_eval_episodes=episodes, deterministic=deterministic, return_episode_rewards=True, warn=False
+        model, env, n_eval_episodes=episodes, deterministic=deterministic, return_episode_rewards=True, warn=False,
+        callback=record_walk,
     )
-    return {
+    result = {
         "mean_reward": float(np.mean(returns)), "std_reward": float(np.std(returns)),
         "pass_score": pass_score(returns), "episodes": episodes,
         "episode_rewards": [float(r) for r in returns], "episode_lengths": [int(n) for n in lengths],
         "deterministic": deterministic,
     }
+    if len(walks) == episodes:
+        result.update(summarise(walks), episode_distances=[round(w["distance"], 3) for w in walks],
+                      episode_falls=[w["fell"] for w in walks])
+    return result

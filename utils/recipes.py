@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from stable_baselines3.common.utils import LinearSchedule
+from torch import nn
+
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+
 
 @dataclass(frozen=True)
 class A2CRecipe:
@@ -42,6 +47,15 @@ class A2CRecipe:
     """Initial log standard deviation of the exploration noise (small: exp(-2) ~ 0.14)."""
     ortho_init: bool = False
     """Orthogonal weight initialisation; off in the zoo recipe."""
+    sde_sample_freq: int = -1
+    """With gSDE, draw new noise weights every this many steps (-1: only at the start of each rollout)."""
+    net_arch: tuple = (64, 64)
+    """Hidden layers of the actor and of the critic (separate networks of this shape; SB3's default)."""
+    activation: str = "tanh"
+    """Hidden-layer activation: ``tanh`` (SB3's default) or ``relu``."""
+    alive_bonus: float = 1.0
+    """Training reward only: weight of the +1-per-step alive bonus (1: the environment's own reward).
+    Below 1, standing still pays less than walking forward; evaluation always uses the unmodified reward."""
     norm_obs: bool = True
     """VecNormalize: running mean/std of observations (joint speeds and angles live on very different scales)."""
     norm_reward: bool = True
@@ -56,7 +70,7 @@ class A2CRecipe:
         if self.lr_schedule == "constant":
             return self.learning_rate
         if self.lr_schedule == "linear":
-            return LinearSchedule(self.learning_rate)
+            return LinearSchedule(self.learning_rate, 0.0, 1.0)  # SB3's own class: models load without the course
         raise ValueError(f"lr_schedule must be 'linear' or 'constant', got {self.lr_schedule!r}.")
 
     def a2c_kwargs(self) -> dict:
@@ -66,7 +80,10 @@ class A2CRecipe:
             gae_lambda=self.gae_lambda, ent_coef=self.ent_coef, vf_coef=self.vf_coef,
             max_grad_norm=self.max_grad_norm, use_rms_prop=self.use_rms_prop, use_sde=self.use_sde,
             normalize_advantage=self.normalize_advantage,
-            policy_kwargs=dict(log_std_init=self.log_std_init, ortho_init=self.ortho_init),
+            sde_sample_freq=self.sde_sample_freq,
+            policy_kwargs=dict(log_std_init=self.log_std_init, ortho_init=self.ortho_init,
+                               net_arch=dict(pi=list(self.net_arch), vf=list(self.net_arch)),
+                               activation_fn=ACTIVATIONS[self.activation]),
         )
 
     def vec_normalize_kwargs(self) -> dict:
@@ -76,20 +93,17 @@ class A2CRecipe:
     def to_dict(self) -> dict:
         return asdict(self)
 
-
-class LinearSchedule:
-    """Learning rate decaying linearly to 0; picklable, so saved models load without this module's closure."""
-
-    def __init__(self, initial: float):
-        self.initial = initial
-
-    def __call__(self, progress_remaining: float) -> float:
-        return progress_remaining * self.initial
-
-    def __repr__(self) -> str:
-        return f"LinearSchedule({self.initial})"
+    @classmethod
+    def from_dict(cls, values: dict) -> "A2CRecipe":
+        """The recipe saved by :meth:`to_dict` (lists back to tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 COURSE = A2CRecipe()
 REFERENCE = replace(COURSE, n_envs=4, n_steps=8, lr_schedule="constant", parallel=False)
-RECIPES = {"course": COURSE, "reference": REFERENCE}
+ZOO = replace(COURSE, n_envs=4, n_steps=8, parallel=False)
+"""RL Baselines3 Zoo's pybullet A2C values as they are: 4 copies x 8 steps in one process, linear schedule."""
+ZOO_LOW_ALIVE = replace(ZOO, alive_bonus=0.25)
+"""The team's lead for the biped (``shared/reference/walker_probes.jsonl``): the zoo's values trained with the
+alive bonus at 0.25 walked 20-28 m in 2 of 3 seeds, where the environment's own reward only taught standing."""
+RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE}

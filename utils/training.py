@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from stable_baselines3 import A2C
 from stable_baselines3.common.callbacks import BaseCallback
@@ -68,7 +69,7 @@ class CourseCallback(BaseCallback):
         self.next_checkpoint = self._next(run.checkpoint_every)
         self.episodes = open(run.logs / "episodes.csv", "a")
         if self.episodes.tell() == 0:
-            self.episodes.write("steps,return,length\n")
+            self.episodes.write("steps,return,length,distance\n")
         if self.progress:
             from tqdm.auto import tqdm
 
@@ -81,12 +82,15 @@ class CourseCallback(BaseCallback):
     def _on_step(self) -> bool:
         for info in self.locals["infos"]:
             if "episode" in info:
-                self.episodes.write(f"{self.num_timesteps},{info['episode']['r']:.2f},{info['episode']['l']}\n")
+                distance = f"{info['walking']['distance']:.2f}" if "walking" in info else ""
+                self.episodes.write(f"{self.num_timesteps},{info['episode']['r']:.2f},{info['episode']['l']},{distance}\n")
         if self.bar is not None:
             self.bar.update(self.num_timesteps - self.bar.n)
         if self.next_eval and self.num_timesteps >= self.next_eval:
             self.next_eval = self._next(self.run.eval_every)
-            self._evaluate()
+            if self._evaluate() is False:
+                self.run.log("stop: asked by on_eval")
+                return False
             if self.stop_at_score is not None and self.run.evaluations[-1]["mean"] >= self.stop_at_score:
                 self.run.log(f"stop: evaluation reached {self.stop_at_score}")
                 return False
@@ -95,20 +99,25 @@ class CourseCallback(BaseCallback):
             self.run.checkpoint()
         return True
 
-    def _evaluate(self) -> None:
+    def _evaluate(self) -> bool | None:
+        """Evaluate, record, and return what ``on_eval`` says (``False`` stops training)."""
         run = self.run
         run.pause_clock()
         env = frozen_env(run.env_id, self.model.get_env(), seed=run.seed + 10_000 + len(run.evaluations))
         result = evaluate(self.model, env, episodes=run.eval_episodes)
         env.close()
         record = {"steps": int(self.num_timesteps), "wall": round(run.train_seconds(), 2),
-                  "mean": round(result["mean_reward"], 2), "std": round(result["std_reward"], 2)}
+                  "mean": round(result["mean_reward"], 2), "std": round(result["std_reward"], 2),
+                  "mean_length": round(float(np.mean(result["episode_lengths"])), 1)}
+        if "mean_distance" in result:
+            record.update(distance=round(result["mean_distance"], 2), falls=result["falls"])
         run.record_evaluation(record, self.model)
         if self.bar is not None:
-            self.bar.set_postfix(eval=f"{record['mean']:.0f}±{record['std']:.0f}", refresh=False)
-        if self.on_eval is not None:
-            self.on_eval(run.evaluations)
+            walked = f", {record['distance']:.1f} m" if "distance" in record else ""
+            self.bar.set_postfix(eval=f"{record['mean']:.0f}±{record['std']:.0f}{walked}", refresh=False)
+        verdict = self.on_eval(run.evaluations) if self.on_eval is not None else None
         run.resume_clock()
+        return verdict
 
     def _on_training_end(self) -> None:
         self.episodes.close()
@@ -155,7 +164,8 @@ class Run:
         self.evaluations.append(record)
         with open(self.logs / "evaluations.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
-        self.log(f"eval at {record['steps']} steps: {record['mean']:.1f} ± {record['std']:.1f}")
+        walked = f", {record['distance']:.2f} m, {record['falls']} falls" if "distance" in record else ""
+        self.log(f"eval at {record['steps']} steps: {record['mean']:.1f} ± {record['std']:.1f}{walked}")
         if record["mean"] > best:
             snapshots.save_snapshot(self.out / "best", model, model.get_env(), {**self.meta(), "evaluation": record})
 
@@ -199,7 +209,8 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
 
     Interrupting (Ctrl-C, or the notebook's stop button) saves a checkpoint and returns the model trained so
     far; ``resume=True`` continues it, keeping the step count and the learning-rate schedule.
-    ``stop_at_score`` ends training early once a periodic evaluation's mean reaches it.
+    ``stop_at_score`` ends training early once a periodic evaluation's mean reaches it; ``on_eval(evaluations)``
+    is called after each periodic evaluation and ends training early by returning ``False``.
     """
     check_env_id(env_id)
     if not isinstance(timesteps, int) or timesteps <= 0:
@@ -214,7 +225,7 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
     if recipe.parallel:
         torch.set_num_threads(1)  # the second core steps environments; tiny MLPs gain nothing from more threads
 
-    venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel)
+    venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
     if checkpoint is None:
         run.venv = VecNormalize(venv, **recipe.vec_normalize_kwargs())
         run.model = A2C("MlpPolicy", run.venv, seed=seed, device="cpu", verbose=0, **recipe.a2c_kwargs())

@@ -1,0 +1,179 @@
+"""Searching A2C hyperparameters with Optuna: the search space, the objective (metres walked), the storage.
+
+Used by ``python -m utils.tune`` (the command line) and notebook 04. Optuna does the searching (TPE sampler,
+median pruner, journal or database storage); this module only says what to search and what "good" means:
+
+* the **objective** is the mean forward distance of deterministic evaluation episodes on the unmodified
+  environment, statistics frozen, averaged over the last :data:`LATE_EVALUATIONS` periodic evaluations, so a
+  trial scores for a walk that lasts rather than for one lucky evaluation; the return is kept beside it;
+* each trial trains with the course's own :func:`utils.training.train` (the same code as ``utils.train``), with
+  the trial number as its seed, so the search does not tune one seed's luck;
+* the **storage** is a journal file (one line per event, only ever appended to) by default, or any database
+  URL Optuna accepts: several workers, on one machine or many, share a study through it.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import TrialState
+
+from utils.recipes import A2CRecipe
+
+OBJECTIVE = "mean forward distance (m), last evaluations, unmodified env"
+"""Stored with each study; a study made for another objective is refused."""
+LATE_EVALUATIONS = 3
+"""The objective averages the distance of this many last periodic evaluations."""
+EVALUATIONS = 8
+"""Periodic evaluations per trial (every ``timesteps // EVALUATIONS`` steps)."""
+EVAL_EPISODES = 3
+"""Deterministic episodes per periodic evaluation."""
+DONE = (TrialState.COMPLETE, TrialState.PRUNED)
+NETS = {"small": (64, 64), "medium": (256, 256)}
+
+
+class SearchError(ValueError):
+    """Bad input to the search: the message is one line and nothing was written."""
+
+
+def sample_recipe(trial: optuna.Trial, base: A2CRecipe) -> A2CRecipe:
+    """Draw an A2C recipe: the batch shape, the estimator, the optimiser, exploration, the network, the reward.
+
+    Ranges follow RL Baselines3 Zoo's ``sample_a2c_params`` (``hyperparams_opt.py``), plus the training
+    reward's alive-bonus weight (see :class:`utils.walking.ScaleAliveBonus`).
+    """
+    use_sde = trial.suggest_categorical("use_sde", [True, False])
+    return replace(
+        base,
+        n_envs=trial.suggest_categorical("n_envs", [2, 4, 8, 16]),
+        n_steps=trial.suggest_categorical("n_steps", [4, 8, 16, 32, 64]),
+        gamma=trial.suggest_categorical("gamma", [0.98, 0.99, 0.995, 0.999]),
+        gae_lambda=trial.suggest_categorical("gae_lambda", [0.8, 0.9, 0.92, 0.95, 0.98, 1.0]),
+        learning_rate=trial.suggest_float("learning_rate", 1e-5, 3e-3, log=True),
+        lr_schedule=trial.suggest_categorical("lr_schedule", ["linear", "constant"]),
+        use_rms_prop=trial.suggest_categorical("use_rms_prop", [True, False]),
+        normalize_advantage=trial.suggest_categorical("normalize_advantage", [False, True]),
+        ent_coef=trial.suggest_float("ent_coef", 1e-8, 1e-2, log=True),
+        vf_coef=trial.suggest_float("vf_coef", 0.2, 1.0),
+        max_grad_norm=trial.suggest_categorical("max_grad_norm", [0.3, 0.5, 0.8, 1.0, 2.0, 5.0]),
+        use_sde=use_sde,
+        sde_sample_freq=trial.suggest_categorical("sde_sample_freq", [-1, 4, 8, 16]) if use_sde else -1,
+        log_std_init=trial.suggest_float("log_std_init", -4.0, 0.0),
+        net_arch=NETS[trial.suggest_categorical("net_arch", list(NETS))],
+        activation=trial.suggest_categorical("activation", ["tanh", "relu"]),
+        ortho_init=trial.suggest_categorical("ortho_init", [False, True]),
+        alive_bonus=trial.suggest_categorical("alive_bonus", [0.0, 0.1, 0.25, 0.5, 1.0]),
+        parallel=False,  # one core per trial: parallelism comes from running several workers
+    )
+
+
+def recipe_params(recipe: A2CRecipe) -> dict:
+    """The search-space parameters of ``recipe``, for ``study.enqueue_trial`` (a known recipe as a trial)."""
+    names = ("use_sde", "n_envs", "n_steps", "gamma", "gae_lambda", "learning_rate", "lr_schedule", "use_rms_prop",
+             "normalize_advantage", "vf_coef", "max_grad_norm", "log_std_init", "activation", "ortho_init",
+             "alive_bonus")
+    params = {name: getattr(recipe, name) for name in names}
+    params["ent_coef"] = max(recipe.ent_coef, 1e-8)
+    params["net_arch"] = next(k for k, v in NETS.items() if v == tuple(recipe.net_arch))
+    if recipe.use_sde:
+        params["sde_sample_freq"] = recipe.sde_sample_freq
+    return params
+
+
+def open_storage(storage: str | Path):
+    """A journal file (created if missing, only appended to) or a database URL such as ``postgresql://...``."""
+    text = str(storage)
+    try:
+        if "://" in text:
+            return optuna.storages.RDBStorage(text)
+        path = Path(text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(path)))
+    except Exception as error:  # any driver or file-system error: one line, nothing written
+        raise SearchError(f"Cannot open the study storage {text!r}: {str(error).splitlines()[0]}") from None
+
+
+def open_study(name: str, storage, env_id: str, timesteps: int, create: bool = True) -> optuna.Study:
+    """Load study ``name`` (or create it, when ``create``) and check it was made for this env, budget and objective."""
+    expected = {"objective": OBJECTIVE, "env_id": env_id, "timesteps": timesteps}
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
+    if name not in names and not create:
+        raise SearchError(f"No study {name!r} in this storage (it holds: {', '.join(names) or 'none'}).")
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=timesteps // 2)
+    sampler = optuna.samplers.TPESampler(n_startup_trials=10, multivariate=True, constant_liar=True)
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
+                                pruner=pruner, load_if_exists=True)
+    if name not in names:
+        for key, value in expected.items():
+            study.set_user_attr(key, value)
+        return study
+    found = {key: study.user_attrs.get(key) for key in expected}
+    if study.direction != optuna.study.StudyDirection.MAXIMIZE or found != expected:
+        differs = ", ".join(f"{k}={found[k]!r} (asked {v!r})" for k, v in expected.items() if found[k] != v)
+        raise SearchError(f"Study {name!r} exists with another set-up: {differs or 'direction'}; choose another --study.")
+    return study
+
+
+def finished(study: optuna.Study) -> int:
+    """Trials that count towards ``--trials``: finished or pruned (a killed worker's trial does not)."""
+    return len(study.get_trials(deepcopy=False, states=DONE))
+
+
+def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
+    """The function Optuna maximises: train a sampled recipe, report late distance to the pruner, return it."""
+    from utils.training import train
+
+    def objective(trial: optuna.Trial) -> float:
+        recipe = sample_recipe(trial, base)
+        out = Path(folder) / "trials" / f"{trial.number:04d}"
+        state = {"pruned": False}
+
+        def on_eval(evaluations):
+            late = evaluations[-LATE_EVALUATIONS:]
+            distance = float(np.mean([e["distance"] for e in late]))
+            trial.report(distance, evaluations[-1]["steps"])
+            if trial.should_prune():
+                state["pruned"] = True
+                return False
+            return None
+
+        result = train(env_id, timesteps, seed=trial.number, out=out, recipe=recipe,
+                       eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
+                       overwrite=True, progress=False, package=False, on_eval=on_eval)
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
+        shutil.rmtree(out / "best", ignore_errors=True)
+        late = result.evaluations[-LATE_EVALUATIONS:]
+        trial.set_user_attr("seed", trial.number)
+        trial.set_user_attr("steps", late[-1]["steps"])
+        trial.set_user_attr("mean_return", round(float(np.mean([e["mean"] for e in late])), 1))
+        trial.set_user_attr("falls", int(sum(e["falls"] for e in late)))
+        trial.set_user_attr("best_distance", max(e["distance"] for e in result.evaluations))
+        trial.set_user_attr("train_seconds", late[-1]["wall"])
+        if state["pruned"]:
+            raise optuna.TrialPruned()
+        return float(np.mean([e["distance"] for e in late]))
+
+    return objective
+
+
+def run_worker(study: optuna.Study, n_trials: int, objective) -> int:
+    """Run trials until ``study`` holds ``n_trials`` finished or pruned ones; return how many this worker ran."""
+    ran = 0
+    stop = optuna.study.MaxTrialsCallback(n_trials, states=DONE)
+    while finished(study) < n_trials:
+        study.optimize(objective, n_trials=1, callbacks=[stop])
+        ran += 1
+    return ran
+
+
+def best_table(study: optuna.Study, top: int = 10):
+    """The ``top`` completed trials by objective, as a DataFrame (Optuna's ``trials_dataframe``)."""
+    frame = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
+    frame = frame[frame["state"] == "COMPLETE"].sort_values("value", ascending=False).head(top)
+    frame.columns = [c.replace("params_", "").replace("user_attrs_", "") for c in frame.columns]
+    return frame.rename(columns={"value": "distance_m"}).drop(columns=["state"])

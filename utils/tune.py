@@ -1,0 +1,101 @@
+"""Command line: ``python -m utils.tune --env ENV_ID --study NAME --trials N --timesteps T [--storage S] [--workers K]``.
+
+Searches A2C hyperparameters with Optuna (:mod:`utils.search`) until the study holds N finished or pruned
+trials, so a restarted worker, or one on another machine pointed at the same ``--storage``, continues the
+same study. ``--workers K`` starts K local worker processes (default: one per core). ``--report`` prints the
+best trials and writes the optimisation history and parameter importances as PNGs beside the journal.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from utils.recipes import RECIPES
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m utils.tune", description=__doc__.splitlines()[0])
+    parser.add_argument("--env", required=True, help="environment id, e.g. Walker2DBulletEnv-v0")
+    parser.add_argument("--study", required=True, help="study name")
+    parser.add_argument("--trials", type=int, default=None, help="run until the study holds this many finished or pruned trials")
+    parser.add_argument("--timesteps", type=int, required=True, help="training steps per trial")
+    parser.add_argument("--out", default=None, help="folder of the study's trial logs (default: studies/NAME)")
+    parser.add_argument("--storage", default=None, help="journal file or database URL (default: OUT/journal.log)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: one per core)")
+    parser.add_argument("--base", choices=sorted(RECIPES), default="course", help="recipe the search starts from")
+    parser.add_argument("--enqueue", choices=sorted(RECIPES), action="append", default=[],
+                        help="when the study is new, run this known recipe first (repeatable)")
+    parser.add_argument("--report", action="store_true", help="print the best trials and write plots; train nothing")
+    args = parser.parse_args(argv)
+    if args.trials is None and not args.report:
+        parser.error("--trials is required (or --report)")
+    return args
+
+
+def report(study, folder: Path) -> None:
+    """Best trials as a table, and Optuna's own plots of the objective over trials and the importances."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import optuna
+    from optuna.visualization.matplotlib import plot_optimization_history, plot_param_importances
+
+    from utils.search import DONE, best_table
+
+    print(f"study {study.study_name}: {len(study.get_trials(states=DONE))} finished or pruned trials, "
+          f"{len(study.get_trials(states=(optuna.trial.TrialState.PRUNED,)))} pruned")
+    print(best_table(study).to_string(index=False))
+    plot_optimization_history(study).figure.savefig(folder / "history.png", dpi=100, bbox_inches="tight")
+    if len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 2:
+        plot_param_importances(study).figure.savefig(folder / "importances.png", dpi=100, bbox_inches="tight")
+    print(f"plots in {folder}")
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    from utils.envs import check_env_id
+    from utils.search import SearchError, finished, make_objective, open_storage, open_study, recipe_params, run_worker
+
+    folder = Path(args.out or Path("studies") / args.study)
+    storage_arg = args.storage or folder / "journal.log"
+    try:
+        check_env_id(args.env)
+        if args.trials is not None and args.trials < 1:
+            raise SearchError(f"--trials must be a positive number of trials, got {args.trials}.")
+        if args.timesteps < 1000:
+            raise SearchError(f"--timesteps must be at least 1000 steps per trial, got {args.timesteps}.")
+        if args.workers < 1:
+            raise SearchError(f"--workers must be at least 1, got {args.workers}.")
+        storage = open_storage(storage_arg)
+        study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report)
+    except (SearchError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    folder.mkdir(parents=True, exist_ok=True)
+    if args.report:
+        report(study, folder)
+        return 0
+    if not study.trials:
+        for name in args.enqueue:
+            study.enqueue_trial(recipe_params(RECIPES[name]), user_attrs={"enqueued": name})
+    if args.workers > 1:
+        command = [sys.executable, "-m", "utils.tune", "--env", args.env, "--study", args.study, "--trials",
+                   str(args.trials), "--timesteps", str(args.timesteps), "--out", str(folder), "--storage",
+                   str(storage_arg), "--base", args.base, "--workers", "1"]
+        workers = [subprocess.Popen(command) for _ in range(args.workers)]
+        codes = [w.wait() for w in workers]
+        print(f"study {args.study}: {finished(study)} finished or pruned trials")
+        return max(codes)
+    from utils.threads import torch_threads
+
+    with torch_threads(1):
+        ran = run_worker(study, args.trials, make_objective(args.env, args.timesteps, folder, RECIPES[args.base]))
+    print(f"worker {os.getpid()}: ran {ran} trial(s); study {args.study} holds {finished(study)} finished or pruned")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

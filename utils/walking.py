@@ -1,0 +1,87 @@
+"""What a walker does, beside its score: distance walked, speed, falls, and the reward's terms.
+
+Introduced in notebook 04. A Bullet walker earns +1 per step for staying upright (the alive bonus), so a
+policy that stands still for 1000 steps scores about 1000 without moving. :class:`WalkingMonitor` records,
+at the end of every episode, how far the torso moved forward and whether the episode ended in a fall;
+:class:`ScaleAliveBonus` is the training-only reward change that removes that trap (evaluation always uses
+the environment's own reward).
+"""
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+
+REWARD_TERMS = ("alive", "progress", "electricity", "joints_at_limit", "feet_collision")
+"""The terms of a Bullet walker's reward, in the order of ``env.unwrapped.rewards`` (their sum is the reward)."""
+
+
+def torso_xy(env: gym.Env) -> np.ndarray:
+    """The (x, y) position of the robot's torso in metres; x is the walking direction."""
+    return np.array(env.unwrapped.robot.body_xyz[:2], dtype=float)
+
+
+class WalkingMonitor(gym.Wrapper):
+    """Adds ``info["walking"]`` at the end of each episode: forward distance (m), speed (m/s), length, fall.
+
+    A fall is an episode the environment *terminated* (the robot's torso got too low or tilted too far);
+    reaching the time limit is a truncation, not a fall.
+    """
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        self._start, self._steps = torso_xy(self.env), 0
+        return obs, info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self._steps += 1
+        if terminated or truncated:
+            distance = float(torso_xy(self.env)[0] - self._start[0])
+            seconds = self._steps * self.env.unwrapped.scene.dt
+            info["walking"] = {"distance": distance, "speed": distance / seconds, "length": self._steps,
+                               "fell": bool(terminated)}
+        return obs, reward, terminated, truncated, info
+
+
+class ScaleAliveBonus(gym.Wrapper):
+    """Training-only reward: the alive bonus counts ``scale`` instead of 1 (``reward - (1 - scale) * alive``).
+
+    With ``scale=1`` this is the environment's own reward. Models never see this wrapper: it changes what
+    training optimises, and every published score comes from the unmodified environment.
+    """
+
+    def __init__(self, env: gym.Env, scale: float):
+        super().__init__(env)
+        self.scale = float(scale)
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        reward = float(reward) - (1.0 - self.scale) * self.env.unwrapped.rewards[0]
+        return obs, reward, terminated, truncated, info
+
+
+def summarise(walks: list[dict]) -> dict:
+    """Mean distance, its std, mean speed and the number of falls over a list of ``info["walking"]`` records."""
+    distances = np.array([w["distance"] for w in walks], dtype=float)
+    return {"mean_distance": float(distances.mean()), "std_distance": float(distances.std()),
+            "mean_speed": float(np.mean([w["speed"] for w in walks])),
+            "falls": int(sum(w["fell"] for w in walks))}
+
+
+def reward_terms(env: gym.Env, policy, steps: int = 1000, seed: int = 0) -> dict:
+    """Play one episode and return each reward term per step, and the torso's (x, y) track.
+
+    ``env`` is a single (unwrapped-reward) environment; ``policy(obs) -> action``. Returns arrays keyed by
+    :data:`REWARD_TERMS`, plus ``"xy"`` (steps x 2) and ``"fell"``.
+    """
+    obs, _ = env.reset(seed=seed)
+    terms, track, fell = [], [torso_xy(env)], False
+    for _ in range(steps):
+        obs, _, terminated, truncated, _ = env.step(policy(obs))
+        terms.append(list(env.unwrapped.rewards))
+        track.append(torso_xy(env))
+        if terminated or truncated:
+            fell = bool(terminated)
+            break
+    terms = np.array(terms, dtype=float)
+    return {**{name: terms[:, i] for i, name in enumerate(REWARD_TERMS)}, "xy": np.array(track), "fell": fell}
