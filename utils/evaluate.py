@@ -1,7 +1,8 @@
 """Command line: ``python -m utils.evaluate DIR --episodes N [--seed S]``.
 
 Loads an agent folder (manifest verified), plays N deterministic episodes with the statistics frozen, prints
-mean and std; the last line is JSON with ``mean_reward`` and ``std_reward``.
+the return and what the walker did; the last line is JSON with ``mean_reward``, ``std_reward``,
+``mean_distance`` (metres walked forward by the torso), ``std_distance``, ``mean_speed`` and ``falls``.
 """
 from __future__ import annotations
 
@@ -28,11 +29,17 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     lengths, limit = result["episode_lengths"], env.get_attr("spec")[0].max_episode_steps
+    falls = result.get("falls", sum(n < limit for n in lengths))
+    walked = (f"walked {result['mean_distance']:.2f} ± {result['std_distance']:.2f} m "
+              f"({result['mean_speed']:.2f} m/s); " if "mean_distance" in result else "")
     print(f"{args.folder}: {result['mean_reward']:.2f} ± {result['std_reward']:.2f} over {args.episodes} "
-          f"deterministic episodes (seed {args.seed}); pass score {result['pass_score']:.2f}; "
-          f"{sum(n < limit for n in lengths)} ended before the {limit}-step limit (a fall), shortest {min(lengths)} steps")
-    print(json.dumps({"mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
-                      "episodes": args.episodes, "seed": args.seed}))
+          f"deterministic episodes (seed {args.seed}); pass score {result['pass_score']:.2f}; {walked}"
+          f"{falls} fell before the {limit}-step limit, shortest {min(lengths)} steps")
+    summary = {"mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
+               "mean_distance": result.get("mean_distance"), "std_distance": result.get("std_distance"),
+               "mean_speed": result.get("mean_speed"), "falls": falls, "mean_length": float(sum(lengths) / len(lengths)),
+               "episodes": args.episodes, "seed": args.seed}
+    print(json.dumps(summary))
     return 0
 
 

@@ -55,8 +55,22 @@ def plot_curves(curves: dict[str, list[dict]], env_id: str, ax=None, title: str 
     return ax
 
 
+def plot_distance(records: list[dict], ax, label: str = "this run"):
+    """Mean forward distance (m) and falls of periodic evaluations against steps: what the return hides."""
+    steps = [r["steps"] for r in records if "distance" in r]
+    ax.plot(steps, [r["distance"] for r in records if "distance" in r], marker="o", ms=3, label=label)
+    for r in records:
+        if r.get("falls"):
+            ax.annotate(f"{r['falls']}↓", (r["steps"], r["distance"]), fontsize=7, color="tab:red",
+                        textcoords="offset points", xytext=(0, 5), ha="center")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("forward distance per episode (m)")
+    ax.set_title("what it did: metres walked (red: falls)")
+    return ax
+
+
 class LiveCurve:
-    """A learning curve that redraws in place in a notebook after every periodic evaluation."""
+    """Return and distance walked, redrawn in place in a notebook after every periodic evaluation."""
 
     def __init__(self, env_id: str, label: str = "this run"):
         from IPython.display import display
@@ -65,8 +79,10 @@ class LiveCurve:
         self.handle = display(display_id=True)
 
     def __call__(self, records: list[dict]) -> None:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        plot_curves({self.label: records}, self.env_id, ax=ax, zoo=False,
-                    title=f"{self.env_id}: evaluation while training ({records[-1]['steps']:,} steps)")
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+        plot_curves({self.label: records}, self.env_id, ax=left, zoo=False,
+                    title=f"{self.env_id}: evaluation return ({records[-1]['steps']:,} steps)")
+        plot_distance(records, right, self.label)
+        fig.tight_layout()
         self.handle.update(fig)
         plt.close(fig)

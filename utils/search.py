@@ -98,20 +98,34 @@ def open_storage(storage: str | Path):
         raise SearchError(f"Cannot open the study storage {text!r}: {str(error).splitlines()[0]}") from None
 
 
-def open_study(name: str, storage, env_id: str, timesteps: int, create: bool = True) -> optuna.Study:
+def make_pruner(kind: str, timesteps: int) -> optuna.pruners.BasePruner:
+    """``median``: stop a trial whose late distance is below the median of earlier trials at the same step,
+    from half the budget on (walking tends to appear suddenly, after 0.5-1M steps); ``halving``: successive
+    halving from a quarter of the budget."""
+    if kind == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=timesteps // 2)
+    if kind == "halving":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=timesteps // 4, reduction_factor=2)
+    raise SearchError(f"Unknown pruner {kind!r}: choose median or halving.")
+
+
+def open_study(name: str, storage, env_id: str, timesteps: int, create: bool = True,
+               pruner: optuna.pruners.BasePruner | None = None) -> optuna.Study:
     """Load study ``name`` (or create it, when ``create``) and check it was made for this env, budget and objective."""
     expected = {"objective": OBJECTIVE, "env_id": env_id, "timesteps": timesteps}
     names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
     if name not in names and not create:
         raise SearchError(f"No study {name!r} in this storage (it holds: {', '.join(names) or 'none'}).")
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=timesteps // 2)
+    pruner = pruner or make_pruner("median", timesteps)
     sampler = optuna.samplers.TPESampler(n_startup_trials=10, multivariate=True, constant_liar=True)
-    study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
-                                pruner=pruner, load_if_exists=True)
     if name not in names:
+        study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
+                                    pruner=pruner)
         for key, value in expected.items():
             study.set_user_attr(key, value)
         return study
+    # load_study writes nothing; create_study(load_if_exists=True) would append a failed creation to a journal
+    study = optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
     found = {key: study.user_attrs.get(key) for key in expected}
     if study.direction != optuna.study.StudyDirection.MAXIMIZE or found != expected:
         differs = ", ".join(f"{k}={found[k]!r} (asked {v!r})" for k, v in expected.items() if found[k] != v)

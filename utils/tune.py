@@ -25,6 +25,7 @@ def parse(argv):
     parser.add_argument("--out", default=None, help="folder of the study's trial logs (default: studies/NAME)")
     parser.add_argument("--storage", default=None, help="journal file or database URL (default: OUT/journal.log)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: one per core)")
+    parser.add_argument("--pruner", choices=("median", "halving"), default="median", help="how hopeless trials are stopped")
     parser.add_argument("--base", choices=sorted(RECIPES), default="course", help="recipe the search starts from")
     parser.add_argument("--enqueue", choices=sorted(RECIPES), action="append", default=[],
                         help="when the study is new, run this known recipe first (repeatable)")
@@ -57,7 +58,8 @@ def report(study, folder: Path) -> None:
 def main(argv=None) -> int:
     args = parse(argv)
     from utils.envs import check_env_id
-    from utils.search import SearchError, finished, make_objective, open_storage, open_study, recipe_params, run_worker
+    from utils.search import (SearchError, finished, make_objective, make_pruner, open_storage, open_study,
+                              recipe_params, run_worker)
 
     folder = Path(args.out or Path("studies") / args.study)
     storage_arg = args.storage or folder / "journal.log"
@@ -70,7 +72,8 @@ def main(argv=None) -> int:
         if args.workers < 1:
             raise SearchError(f"--workers must be at least 1, got {args.workers}.")
         storage = open_storage(storage_arg)
-        study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report)
+        study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report,
+                           pruner=make_pruner(args.pruner, args.timesteps))
     except (SearchError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -84,7 +87,7 @@ def main(argv=None) -> int:
     if args.workers > 1:
         command = [sys.executable, "-m", "utils.tune", "--env", args.env, "--study", args.study, "--trials",
                    str(args.trials), "--timesteps", str(args.timesteps), "--out", str(folder), "--storage",
-                   str(storage_arg), "--base", args.base, "--workers", "1"]
+                   str(storage_arg), "--base", args.base, "--pruner", args.pruner, "--workers", "1"]
         workers = [subprocess.Popen(command) for _ in range(args.workers)]
         codes = [w.wait() for w in workers]
         print(f"study {args.study}: {finished(study)} finished or pruned trials")
