@@ -106,4 +106,8 @@ ZOO = replace(COURSE, n_envs=4, n_steps=8, parallel=False)
 ZOO_LOW_ALIVE = replace(ZOO, alive_bonus=0.25)
 """The team's lead for the biped (``shared/reference/walker_probes.jsonl``): the zoo's values trained with the
 alive bonus at 0.25 walked 20-28 m in 2 of 3 seeds, where the environment's own reward only taught standing."""
-RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE}
+WALKER = replace(ZOO_LOW_ALIVE, parallel=True)
+"""The biped's recipe: the zoo's values (4 x 8, linear 0.00096, GAE 0.9, gSDE, log_std_init -2), the alive bonus
+at 0.25 in the training reward (the team's probes; trial 0 of the study ``studies/walker-a2c``), and the two
+cores of the course pipeline (2 + 2 copies: the same data as one process, sooner)."""
+RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}
