@@ -1,15 +1,16 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make lab   - create .venv if missing, install the pinned requirements, start JupyterLab on the course
 #   make test  - the same set-up, then the unit tests and every notebook in smoke mode (nbval)
+# and, with PyPI reachable, `make check-requirements`: the pinned runtime list resolves for Python 3.11 and 3.12.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements*.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: lab test install clean-notebooks
+.PHONY: lab test install clean-notebooks check-requirements
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-runtime.txt requirements-robots.txt pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
@@ -22,3 +23,6 @@ test: install
 
 clean-notebooks: install
 	$(VENV)/bin/python -m utils.notebooks --strip notebooks/*.ipynb
+
+check-requirements: install
+	$(VENV)/bin/python scripts/check_requirements.py
