@@ -117,6 +117,30 @@ def test_same_seed_gives_identical_results(tmp_path, tiny):
         assert np.array_equal(a.detach().numpy(), b.detach().numpy())
 
 
+def test_walker_recipe_learns_the_same_in_one_process_and_split_over_two(tmp_path):
+    from dataclasses import replace
+
+    from utils.recipes import WALKER, ZOO_LOW_ALIVE
+
+    assert ZOO_LOW_ALIVE == replace(WALKER, parallel=False)
+    runs = [train("Walker2DBulletEnv-v0", 640, seed=3, out=tmp_path / str(r.parallel), recipe=r, eval_every=0,
+                  progress=False, package=False) for r in (WALKER, ZOO_LOW_ALIVE)]
+    for a, b in zip(runs[0].model.policy.parameters(), runs[1].model.policy.parameters()):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+def test_training_reward_changes_but_logged_returns_are_the_environments(tmp_path):
+    from dataclasses import replace
+
+    from utils.recipes import ZOO
+
+    for alive in (1.0, 0.0):
+        train("Walker2DBulletEnv-v0", 320, seed=1, out=tmp_path / str(alive), recipe=replace(ZOO, alive_bonus=alive),
+              eval_every=0, progress=False, package=False)
+    logs = [(tmp_path / str(a) / "logs" / "episodes.csv").read_text().splitlines()[1:4] for a in (1.0, 0.0)]
+    assert logs[0] == logs[1]  # same first episodes (the policy has not learned yet), same environment returns
+
+
 def test_snapshot_survives_a_crash_mid_write(tiny_run):
     root = tiny_run.out / "checkpoints"
     before = snapshots.latest_snapshot(root)
