@@ -129,16 +129,17 @@ def test_walker_recipe_learns_the_same_in_one_process_and_split_over_two(tmp_pat
         assert np.array_equal(a.detach().numpy(), b.detach().numpy())
 
 
-def test_training_reward_changes_but_logged_returns_are_the_environments(tmp_path):
+def test_logged_returns_are_the_environments_when_the_training_reward_drops_the_alive_bonus(tmp_path):
     from dataclasses import replace
 
     from utils.recipes import ZOO
 
-    for alive in (1.0, 0.0):
-        train("Walker2DBulletEnv-v0", 320, seed=1, out=tmp_path / str(alive), recipe=replace(ZOO, alive_bonus=alive),
-              eval_every=0, progress=False, package=False)
-    logs = [(tmp_path / str(a) / "logs" / "episodes.csv").read_text().splitlines()[1:4] for a in (1.0, 0.0)]
-    assert logs[0] == logs[1]  # same first episodes (the policy has not learned yet), same environment returns
+    train("Walker2DBulletEnv-v0", 640, seed=1, out=tmp_path, recipe=replace(ZOO, alive_bonus=0.0), eval_every=0,
+          progress=False, package=False)
+    rows = np.loadtxt(tmp_path / "logs" / "episodes.csv", delimiter=",", skiprows=1)
+    # the environment pays about +0.8 per step of these short episodes (alive bonus +1, costs); without its alive
+    # bonus the training reward pays about -0.2, so logged returns near the length are the environment's own
+    assert rows[:, 1].sum() > 0.5 * rows[:, 2].sum()
 
 
 def test_snapshot_survives_a_crash_mid_write(tiny_run):
