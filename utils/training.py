@@ -29,6 +29,7 @@ from utils import snapshots
 from utils.envs import check_env_id, make_vec
 from utils.evaluation import evaluate, frozen_env
 from utils.recipes import COURSE, A2CRecipe
+from utils.threads import single_threaded
 
 
 class RunExistsError(FileExistsError):
@@ -200,6 +201,7 @@ def _prepare(out: Path, resume: bool, overwrite: bool) -> Path | None:
     return None
 
 
+@single_threaded  # tiny MLPs: one torch thread is faster, and never stalls on a busy core (utils.threads)
 def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2c", recipe: A2CRecipe = COURSE,
           eval_every: int = 100_000, eval_episodes: int = 5, checkpoint_every: int = 100_000,
           final_episodes: int = 10, resume: bool = False, overwrite: bool = False, progress: bool = True,
@@ -222,8 +224,6 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
     checkpoint = _prepare(out, resume, overwrite)
     run = Run(env_id, timesteps, seed, out, recipe, eval_every, eval_episodes, checkpoint_every)
     run.logs.mkdir(parents=True, exist_ok=True)
-    if recipe.parallel:
-        torch.set_num_threads(1)  # the second core steps environments; tiny MLPs gain nothing from more threads
 
     venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
     if checkpoint is None:
