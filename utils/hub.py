@@ -1,9 +1,11 @@
-"""Packaging an agent for the Hugging Face Hub, offline first (introduced in notebook 04).
+"""Packaging an agent for the Hugging Face Hub, pushing it, and loading one back (introduced in notebook 04).
 
-:func:`package_run` turns a training folder into the layout ``huggingface_sb3.package_to_hub`` uploads
-(model zip, ``vec_normalize.pkl``, ``config.json``, ``results.json``, ``README.md`` with model-index metadata,
-``replay.mp4``), reusing huggingface_sb3's own config and model-card functions. :func:`push` uploads it only
-when a token and the network are there, and otherwise says it skipped. A token is never printed or stored.
+:func:`package_run` turns a training folder into the layout ``huggingface_sb3.package_to_hub`` uploads: the model
+zip, ``vec_normalize.pkl``, ``config.json``, ``results.json`` (return, and for the walkers distance, speed and
+falls), ``replay.mp4``, a ``README.md`` model card whose metadata is huggingface_sb3's ``generate_metadata``
+saved with ``huggingface_hub.metadata_save``, and a ``SHA256SUMS`` manifest. :func:`push` writes the repository id
+into the card and uploads, only with a token and the network. :func:`download` fetches an agent you name as
+trusted and verifies it. Everything but the upload and the download works offline; a token is never printed.
 """
 from __future__ import annotations
 
@@ -11,19 +13,29 @@ import datetime
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
-from huggingface_sb3.push_to_hub import _generate_config, _save_model_card, generate_metadata
+import requests
+import stable_baselines3
+from huggingface_hub import metadata_save
+from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError
+from huggingface_sb3 import EnvironmentName, ModelName, load_from_hub
+from huggingface_sb3.push_to_hub import generate_metadata
 
 from utils import snapshots
 from utils.evaluation import evaluate
-from utils.loading import STATS, load_agent, write_manifest
+from utils.loading import MANIFEST, STATS, env_id_of, load_agent, verify_manifest, write_manifest
 
-PACKAGE_FILES = ("config.json", "results.json", "README.md", "replay.mp4", STATS)
+WALKING = ("mean_distance", "std_distance", "mean_speed", "falls", "episode_distances", "episode_falls")
+"""What :func:`utils.evaluation.evaluate` adds for the Bullet walkers, kept in ``results.json`` beside the return."""
+PLACEHOLDER = "your-name/{name}"
+"""The repository id a card shows until :func:`push` writes the real one."""
 
 
 def model_name(env_id: str) -> str:
-    return f"a2c-{env_id}"
+    """huggingface_sb3's name for an A2C agent of ``env_id``: its repository name and, with ``.zip``, its file."""
+    return str(ModelName("a2c", EnvironmentName(env_id)))
 
 
 def _evaluate_snapshot(folder: Path, env_id: str, episodes: int, seed: int) -> dict:
@@ -31,6 +43,15 @@ def _evaluate_snapshot(folder: Path, env_id: str, episodes: int, seed: int) -> d
     result = evaluate(model, env, episodes=episodes)
     env.close()
     return {**result, "num_timesteps": int(model.num_timesteps)}
+
+
+def write_config(model_zip: Path, path: Path, env_id: str) -> None:
+    """``config.json``: the model's saved parameters (the zip's ``data``), the system info and the env id."""
+    with zipfile.ZipFile(model_zip) as archive:
+        data = json.loads(archive.read("data"))
+    data["system_info"] = stable_baselines3.get_system_info(print_info=False)[0]
+    data["env_id"] = env_id
+    path.write_text(json.dumps(data))
 
 
 def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps: int = 1000) -> dict:
@@ -49,23 +70,24 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     name = model_name(env_id)
     shutil.copyfile(chosen / snapshots.MODEL, out / f"{name}.zip")
     shutil.copyfile(chosen / snapshots.STATS, out / STATS)
-    _generate_config(name, out)
-    shutil.rmtree(out / name, ignore_errors=True)  # _generate_config leaves the zip's unpacked copy behind
+    write_config(out / f"{name}.zip", out / "config.json", env_id)
 
     result = scored[shipped]
-    evaluations = [json.loads(line) for line in (out / "logs" / "evaluations.jsonl").read_text().splitlines()] \
-        if (out / "logs" / "evaluations.jsonl").exists() else []
-    best_periodic = max(evaluations, key=lambda r: r["mean"], default=None)
+    periodic = out / "logs" / "evaluations.jsonl"
+    evaluations = [json.loads(line) for line in periodic.read_text().splitlines()] if periodic.exists() else []
+    summary = ("mean_reward", "std_reward", "pass_score", "num_timesteps", "mean_distance", "std_distance", "falls")
     results = {
-        "mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
-        "is_deterministic": True, "n_eval_episodes": final_episodes,
-        "eval_datetime": datetime.datetime.now().isoformat(), "env_id": env_id, "eval_seed": seed,
+        "env_id": env_id, "mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
+        "pass_score": result["pass_score"], "is_deterministic": True, "n_eval_episodes": final_episodes,
+        "eval_seed": seed, "eval_datetime": datetime.datetime.now().isoformat(),
+        **{key: result[key] for key in WALKING if key in result},
+        "episode_rewards": result["episode_rewards"], "episode_lengths": result["episode_lengths"],
         "shipped": shipped, "shipped_num_timesteps": result["num_timesteps"],
-        "pass_score": result["pass_score"], "episode_rewards": result["episode_rewards"],
-        "candidates": {k: {f: v[f] for f in ("mean_reward", "std_reward", "pass_score", "num_timesteps")}
-                       for k, v in scored.items()},
-        "best_periodic_evaluation": best_periodic, "train_seconds": setup.get("train_seconds"),
-        "target_timesteps": setup["target_timesteps"], "train_seed": setup["seed"],
+        "candidates": {k: {f: v[f] for f in summary if f in v} for k, v in scored.items()},
+        "best_periodic_evaluation": max(evaluations, key=lambda r: r["mean"], default=None),
+        "periodic_eval_every": setup["eval_every"], "periodic_eval_episodes": setup["eval_episodes"],
+        "train_seconds": setup.get("train_seconds"), "target_timesteps": setup["target_timesteps"],
+        "train_seed": setup["seed"],
     }
     (out / "results.json").write_text(json.dumps(results, indent=1))
     write_manifest(out, [f"{name}.zip", STATS, "config.json", "results.json"])
@@ -73,62 +95,106 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     model, stats = load_agent(out, env_id, seed=seed)
     record_video(env_id, model, out / "replay.mp4", steps=video_steps, seed=seed, vec_normalize=stats)
     stats.close()
-
-    readme = out / "README.md"
-    readme.unlink(missing_ok=True)
-    _save_model_card(out, model_card(name, env_id, results, setup), generate_metadata(
-        name, env_id, results["mean_reward"], results["std_reward"]))
+    write_card(out)
     return results
 
 
-def model_card(name: str, env_id: str, results: dict, setup: dict) -> str:
-    """The model card text: scores, which policy is shipped and why, how to load it."""
-    rows = "\n".join(
-        f"| {k} | {v['num_timesteps']:,} | {v['mean_reward']:.2f} ± {v['std_reward']:.2f} | {v['pass_score']:.2f} |"
-        for k, v in results["candidates"].items()
-    )
+def card_metadata(results: dict) -> dict:
+    """The card's metadata: huggingface_sb3's (the Hub's leaderboards read ``mean_reward``), plus, for the walkers,
+    the distance walked, the speed and the falls over the same episodes."""
+    env_id = results["env_id"]
+    metadata = generate_metadata(model_name(env_id), env_id, results["mean_reward"], results["std_reward"])
+    if "mean_distance" in results:
+        metadata["model-index"][0]["results"][0]["metrics"] += [
+            {"type": "mean_distance", "value": f"{results['mean_distance']:.2f} +/- {results['std_distance']:.2f}",
+             "name": "distance walked (m)", "verified": False},
+            {"type": "mean_speed", "value": round(results["mean_speed"], 3), "name": "mean speed (m/s)", "verified": False},
+            {"type": "falls", "value": results["falls"], "name": f"falls in {results['n_eval_episodes']} episodes",
+             "verified": False},
+        ]
+    return metadata
+
+
+def _walked(row: dict) -> str:
+    if "mean_distance" not in row:
+        return " | – | –"  # evaluated before the course measured walking
+    return f" | {row['mean_distance']:.1f} ± {row['std_distance']:.1f} | {row['falls']}"
+
+
+def card_text(results: dict, setup: dict, repo_id: str) -> str:
+    """The model card's text: the set-up, the evaluation, which policy is shipped and why, how to load it."""
+    env_id, n = results["env_id"], results["n_eval_episodes"]
+    name = model_name(env_id)
+    walker = "mean_distance" in results
+    rows = "\n".join(f"| {k} | {v['num_timesteps']:,} | {v['mean_reward']:.1f} ± {v['std_reward']:.1f} | "
+                     f"{v['pass_score']:.1f}{_walked(v) if walker else ''} |" for k, v in results["candidates"].items())
+    walked_header = (" | distance walked, m (mean ± std) | falls", "|---|---") if walker else ("", "")
+    walked = (f"It walked {results['mean_distance']:.1f} ± {results['std_distance']:.1f} m forward per episode at "
+              f"{results['mean_speed']:.2f} m/s on average, and fell in {results['falls']} of {n} episodes.\n") if walker else ""
     best = results["best_periodic_evaluation"]
-    best_line = f"The best periodic evaluation (5 episodes) was {best['mean']:.1f} ± {best['std']:.1f} at {best['steps']:,} steps.\n" if best else ""
-    minutes = (setup.get("train_seconds") or 0) / 60
+    periodic = (f"During training, {results['periodic_eval_episodes']} deterministic episodes every "
+                f"{results['periodic_eval_every']:,} steps; the best mean was {best['mean']:.1f} ± {best['std']:.1f} "
+                f"at {best['steps']:,} steps.\n") if best else ""
+    minutes = (results.get("train_seconds") or 0) / 60
     return f"""
 # **A2C** agent playing **{env_id}**
 
-A trained [stable-baselines3](https://github.com/DLR-RM/stable-baselines3) A2C agent for `{env_id}` (PyBullet),
-made by the A2C course's own command:
+A [stable-baselines3](https://github.com/DLR-RM/stable-baselines3) A2C agent for `{env_id}` (PyBullet), trained by the
+A2C course's own command:
 
 ```
 {setup['command']}
 ```
 
-Seed {setup['seed']}, {setup['target_timesteps']:,} steps, {minutes:.0f} min of training on a 2-core CPU.
+Seed {results['train_seed']}, {results['target_timesteps']:,} steps, {minutes:.0f} min of training ({setup['versions']['machine']}).
 
-## Evaluation ({results['n_eval_episodes']} deterministic episodes, normalisation statistics frozen, seed {results['eval_seed']})
+## Evaluation
 
-| policy | steps | mean ± std | pass score (mean − std) |
-|---|---|---|---|
+{n} episodes per policy, deterministic actions, normalisation statistics frozen (`training=False`,
+`norm_reward=False`), the environment's own reward, the evaluation environment seeded with {results['eval_seed']}.
+Pass score: mean − std of the episode returns.
+
+| policy | steps | return (mean ± std) | pass score{walked_header[0]} |
+|---|---|---|---{walked_header[1]}|
 {rows}
 
-Shipped here: the **{results['shipped']}** policy (the higher pass score).
-{best_line}
+Shipped here: the **{results['shipped']}** policy, the higher pass score. It was chosen on these same episodes,
+so its score is slightly optimistic; other seeds give a fresh estimate.
+{walked}{periodic}
 ## Usage
 
 ```python
 from huggingface_sb3 import load_from_hub
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecNormalize
-import pybullet_envs_gymnasium  # registers the Bullet ids
+import pybullet_envs_gymnasium  # registers the Bullet ids: pip install pybullet-envs-gymnasium
 
+repo_id = "{repo_id}"
 # Both files are pickles: loading them runs code. Only load repositories you trust.
-model = A2C.load(load_from_hub("REPO_ID", "{name}.zip"))
-env = VecNormalize.load(load_from_hub("REPO_ID", "vec_normalize.pkl"), make_vec_env("{env_id}", n_envs=1))
-env.training, env.norm_reward = False, False
+model = A2C.load(load_from_hub(repo_id, "{name}.zip"), device="cpu")
+env = VecNormalize.load(load_from_hub(repo_id, "vec_normalize.pkl"), make_vec_env("{env_id}", n_envs=1, seed={results['eval_seed']}))
+env.training, env.norm_reward = False, False  # frozen statistics, the environment's own rewards
+mean, std = evaluate_policy(model, env, n_eval_episodes={n}, deterministic=True)
+print(f"{{mean:.1f}} ± {{std:.1f}}")
 ```
 """
 
 
-class HubSkipped(RuntimeError):
-    """The push was not attempted or did not reach the Hub; the local package is kept."""
+def write_card(folder: Path, repo_id: str | None = None) -> Path:
+    """Write ``README.md`` from ``results.json`` and ``logs/run.json``; ``repo_id`` goes into the usage snippet."""
+    folder = Path(folder)
+    results = json.loads((folder / "results.json").read_text())
+    setup = json.loads((folder / "logs" / "run.json").read_text())
+    readme = folder / "README.md"
+    readme.write_text(card_text(results, setup, repo_id or PLACEHOLDER.format(name=model_name(results["env_id"]))))
+    metadata_save(readme, card_metadata(results))
+    return readme
+
+
+class HubUnreachable(ConnectionError):
+    """The Hub could not be reached; nothing was loaded."""
 
 
 def _token(token: str | None) -> str | None:
@@ -140,7 +206,7 @@ def _token(token: str | None) -> str | None:
 
 
 def push(folder: Path, repo_id: str, token: str | None = None) -> str | None:
-    """Upload a packaged agent folder to ``repo_id``; return its URL, or None after saying why it skipped."""
+    """Write ``repo_id`` into the card and upload a packaged agent folder; return its URL, or None after saying why."""
     folder = Path(folder)
     if not (folder / "results.json").is_file():
         raise FileNotFoundError(f"{folder} is not a packaged agent (no results.json); train or package it first.")
@@ -151,6 +217,7 @@ def push(folder: Path, repo_id: str, token: str | None = None) -> str | None:
         return None
     from huggingface_hub import HfApi
 
+    write_card(folder, repo_id)
     api = HfApi(token=token)
     try:
         api.create_repo(repo_id, exist_ok=True)
@@ -164,16 +231,39 @@ def push(folder: Path, repo_id: str, token: str | None = None) -> str | None:
 
 
 def download(repo_id: str, trust: str | None, dest: Path) -> Path:
-    """Download an agent from the Hub into ``dest``; ``trust`` must name ``repo_id`` (its files are pickles)."""
+    """Fetch an agent from the Hub into ``dest`` and verify it; ``trust`` must name ``repo_id`` (its files are pickles).
+
+    A course package lists its files in ``SHA256SUMS``: each is fetched and checked. A repository without one (the
+    zoo's, for instance) is fetched as huggingface_sb3 names its files (``<repository name>.zip``,
+    ``vec_normalize.pkl``), and the manifest is written here over the files as fetched, under the trust you named.
+    The model card comes too; the environment id is read from ``config.json`` or the card's metadata.
+    """
     if trust != repo_id:
         raise PermissionError(
             f"Loading {repo_id!r} runs pickled code from that repository: pass trust={repo_id!r} to opt in."
         )
-    from huggingface_sb3 import load_from_hub
-
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    env_id = repo_id.split("/")[-1].removeprefix("a2c-")
-    for filename in (f"{model_name(env_id)}.zip", STATS, "results.json", "SHA256SUMS"):
-        shutil.copyfile(load_from_hub(repo_id, filename), dest / filename)
+
+    def fetch(filename: str) -> None:
+        try:
+            shutil.copyfile(load_from_hub(repo_id, filename), dest / filename)
+        except (LocalEntryNotFoundError, requests.ConnectionError, requests.Timeout) as error:
+            raise HubUnreachable(f"The Hub could not be reached to fetch {repo_id}/{filename} "
+                                 f"({type(error).__name__}); nothing was loaded.") from None
+        except RepositoryNotFoundError:
+            raise FileNotFoundError(f"No repository {repo_id!r} on the Hub (or it is private: log in first).") from None
+
+    try:
+        fetch(MANIFEST)
+    except EntryNotFoundError:
+        names = [f"{repo_id.split('/')[-1]}.zip", STATS]
+        for filename in names + ["README.md"]:
+            fetch(filename)
+        write_manifest(dest, names)
+    else:
+        for filename in [line.split(maxsplit=1)[1] for line in (dest / MANIFEST).read_text().splitlines()] + ["README.md"]:
+            fetch(filename)
+    verify_manifest(dest)
+    env_id_of(dest)  # a one-line error now if neither config.json nor the card names the environment
     return dest

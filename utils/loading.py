@@ -70,20 +70,34 @@ def model_file(folder: Path) -> Path:
 
 
 def env_id_of(folder: Path) -> str:
-    """The environment id an agent folder was trained on (from ``results.json``, ``meta.json`` or its name)."""
+    """The environment id an agent folder was trained on: from ``results.json``, ``meta.json`` or ``config.json``
+    (the course's), else from its model card's metadata (any huggingface_sb3 package, the zoo's included)."""
     folder = Path(folder)
-    for name in ("results.json", "meta.json"):
+    for name in ("results.json", "meta.json", "config.json"):
         if (folder / name).is_file():
             data = json.loads((folder / name).read_text())
             if "env_id" in data:
                 return data["env_id"]
-    if folder.name.startswith("a2c-"):
-        return folder.name[len("a2c-"):]
+    if (folder / "README.md").is_file():
+        from huggingface_hub import ModelCard
+
+        results = ModelCard.load(folder / "README.md").data.eval_results or []
+        if results:
+            return results[0].dataset_type
     raise AgentLoadError(f"Cannot tell which environment {folder} was trained on; pass env_id.")
 
 
+EVALUATION_ONLY = {"learning_rate": 0.0, "lr_schedule": lambda _: 0.0}
+"""What only training needs, replaced on loading: schedules pickled by other code bases (the zoo's, an older
+course's) would otherwise have to be importable here. To train on, load with ``A2C.load`` (as ``train`` resumes)."""
+
+
 def load_model(path: Path, env_id: str | None = None) -> A2C:
-    """Load an A2C zip on the CPU; a corrupted file or a model of another environment gets a clear error."""
+    """Load an A2C zip on the CPU for evaluation; a damaged file or a model of another environment gets a clear error.
+
+    Spaces pickled with a package missing here (old zips pickle ``gym``'s) are replaced by ``env_id``'s, whose
+    shapes the weights must then fit.
+    """
     path = Path(path)
     if not path.is_file():
         raise AgentLoadError(f"Model file {path} not found.")
@@ -95,23 +109,32 @@ def load_model(path: Path, env_id: str | None = None) -> A2C:
     if bad is not None:
         raise AgentLoadError(f"{path} is corrupted: member {bad!r} fails its checksum; re-download or retrain.")
     try:
-        model = A2C.load(path, device="cpu")
-    except Exception as error:  # SB3 raises many types on a damaged archive
+        try:
+            model = A2C.load(path, device="cpu", custom_objects=EVALUATION_ONLY)
+        except ModuleNotFoundError:
+            if env_id is None:
+                raise
+            model = A2C.load(path, device="cpu", custom_objects={**EVALUATION_ONLY, **spaces(env_id)})
+    except Exception as error:  # SB3 raises many types on a damaged or foreign archive
         raise AgentLoadError(f"{path} could not be loaded as an A2C model ({type(error).__name__}: {error}).") from None
     if env_id is not None:
         check_spaces(model, env_id)
     return model
 
 
-def check_spaces(model, env_id: str) -> None:
-    """Raise a one-line error if ``model`` was trained on an environment with other observation/action shapes."""
+def spaces(env_id: str) -> dict:
+    """The observation and action spaces of ``env_id``."""
     from utils.envs import make_env
 
     env = make_env(env_id)
-    try:
-        obs, act = env.observation_space.shape, env.action_space.shape
-    finally:
-        env.close()
+    env.close()
+    return {"observation_space": env.observation_space, "action_space": env.action_space}
+
+
+def check_spaces(model, env_id: str) -> None:
+    """Raise a one-line error if ``model`` was trained on an environment with other observation/action shapes."""
+    expected = spaces(env_id)
+    obs, act = expected["observation_space"].shape, expected["action_space"].shape
     if model.observation_space.shape != obs or model.action_space.shape != act:
         raise AgentLoadError(
             f"This model was trained on another environment: it expects observations {model.observation_space.shape} "
