@@ -7,6 +7,8 @@ that is not installed here) loads too; the model card's metadata parses back and
 import json
 import shutil
 import sys
+import time
+from pathlib import Path
 
 import huggingface_hub
 import pytest
@@ -38,6 +40,7 @@ def fake_hub(tmp_path, monkeypatch):
         return str(repo / filename)
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", hf_hub_download)
+    monkeypatch.setattr(hub, "reachable", lambda: True)
     return state
 
 
@@ -55,9 +58,9 @@ def test_round_trip_download_verify_load_evaluate(tiny_run, fake_hub, tmp_path):
     listed = [line.split()[1] for line in (folder / MANIFEST).read_text().splitlines()]
     assert set(listed) <= {name for _, name in fake_hub["fetched"]}
     assert "config.json" in listed and json.loads((folder / "config.json").read_text())["env_id"] == "AntBulletEnv-v0"
-    model, env = load_agent(folder)
-    result = evaluate(model, env, episodes=1)
     published = json.loads((tiny_run.out / "results.json").read_text())
+    model, env = load_agent(folder, seed=published["eval_seed"])
+    result = evaluate(model, env, episodes=1)
     assert result["mean_reward"] == pytest.approx(published["episode_rewards"][0], rel=1e-6)
 
 
@@ -110,7 +113,16 @@ def test_a_trusted_third_party_agent_without_manifest_loads(tiny_run, fake_hub, 
     assert evaluate(model, env, episodes=1)["episodes"] == 1
 
 
-def test_unreachable_hub_is_one_line(monkeypatch, tmp_path):
+def test_unreachable_hub_is_quick_and_one_line(monkeypatch, tmp_path):
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    start = time.monotonic()
+    with pytest.raises(hub.HubUnreachable) as error:
+        hub.download("learner/a2c-AntBulletEnv-v0", trust="learner/a2c-AntBulletEnv-v0", dest=tmp_path)
+    assert time.monotonic() - start < 10, "no minute of retries"
+    assert "\n" not in str(error.value) and "could not be reached" in str(error.value)
+
+
+def test_hub_lost_during_the_download_is_one_line(fake_hub, monkeypatch, tmp_path):
     def offline(repo_id, filename, **_):
         raise LocalEntryNotFoundError("Cannot find the requested files in the disk cache\nand outgoing traffic has been disabled.")
 
@@ -140,7 +152,10 @@ def test_card_metadata_parses_back_and_matches_results(package, request):
     assert found["mean_speed"].metric_value == round(results["mean_speed"], 3)
     assert found["falls"].metric_value == results["falls"] == sum(results["episode_falls"])
     text = (folder / "README.md").read_text()
-    assert f"{results['n_eval_episodes']} episodes per policy" in text and "(5 episodes)" not in text
+    assert f"were compared on {results['n_eval_episodes']} episodes" in text and "(5 episodes)" not in text
+    if "choice_seed" in results:  # packaged by package_run: the published score comes from fresh episodes
+        assert results["eval_seed"] != results["choice_seed"]
+        assert f"{results['n_eval_episodes']}\n**fresh** episodes seeded {results['eval_seed']}" in text
 
 
 def test_push_writes_the_repository_id_into_the_card(tiny_run, tmp_path, monkeypatch):
@@ -150,7 +165,7 @@ def test_push_writes_the_repository_id_into_the_card(tiny_run, tmp_path, monkeyp
     uploaded = {}
 
     def upload_folder(self, repo_id, folder_path, **_):
-        uploaded["card"] = (folder_path and open(f"{folder_path}/README.md").read())
+        uploaded["card"] = Path(folder_path, "README.md").read_text()
         return type("Info", (), {"commit_url": f"https://huggingface.co/{repo_id}/commit/1"})()
 
     monkeypatch.setattr(huggingface_hub.HfApi, "create_repo", lambda self, repo_id, exist_ok: None)

@@ -54,8 +54,14 @@ def write_config(model_zip: Path, path: Path, env_id: str) -> None:
     path.write_text(json.dumps(data))
 
 
+REPORT_SEED_OFFSET = 1000
+"""The published score's episodes are seeded ``seed + REPORT_SEED_OFFSET``: fresh, never used to choose."""
+
+
 def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps: int = 1000) -> dict:
-    """Evaluate the last and the best-evaluated policy of a run, ship the better one, and package it."""
+    """Evaluate the last and the best-evaluated policy of a run on episodes seeded ``seed``, ship the better one,
+    and publish its score on fresh episodes (seeded ``seed + REPORT_SEED_OFFSET``): choosing and reporting on the
+    same episodes would flatter it (the winner's curse)."""
     from utils.video import record_video
 
     out = Path(out)
@@ -72,14 +78,15 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     shutil.copyfile(chosen / snapshots.STATS, out / STATS)
     write_config(out / f"{name}.zip", out / "config.json", env_id)
 
-    result = scored[shipped]
+    report_seed = seed + REPORT_SEED_OFFSET
+    result = {**_evaluate_snapshot(chosen, env_id, final_episodes, report_seed)}
     periodic = out / "logs" / "evaluations.jsonl"
     evaluations = [json.loads(line) for line in periodic.read_text().splitlines()] if periodic.exists() else []
     summary = ("mean_reward", "std_reward", "pass_score", "num_timesteps", "mean_distance", "std_distance", "falls")
     results = {
         "env_id": env_id, "mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
         "pass_score": result["pass_score"], "is_deterministic": True, "n_eval_episodes": final_episodes,
-        "eval_seed": seed, "eval_datetime": datetime.datetime.now().isoformat(),
+        "eval_seed": report_seed, "choice_seed": seed, "eval_datetime": datetime.datetime.now().isoformat(),
         **{key: result[key] for key in WALKING if key in result},
         "episode_rewards": result["episode_rewards"], "episode_lengths": result["episode_lengths"],
         "shipped": shipped, "shipped_num_timesteps": result["num_timesteps"],
@@ -92,8 +99,8 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     (out / "results.json").write_text(json.dumps(results, indent=1))
     write_manifest(out, [f"{name}.zip", STATS, "config.json", "results.json"])
 
-    model, stats = load_agent(out, env_id, seed=seed)
-    record_video(env_id, model, out / "replay.mp4", steps=video_steps, seed=seed, vec_normalize=stats)
+    model, stats = load_agent(out, env_id, seed=report_seed)
+    record_video(env_id, model, out / "replay.mp4", steps=video_steps, seed=report_seed, vec_normalize=stats)
     stats.close()
     write_card(out)
     return results
@@ -150,16 +157,17 @@ Seed {results['train_seed']}, {results['target_timesteps']:,} steps, {minutes:.0
 
 ## Evaluation
 
-{n} episodes per policy, deterministic actions, normalisation statistics frozen (`training=False`,
-`norm_reward=False`), the environment's own reward, the evaluation environment seeded with {results['eval_seed']}.
-Pass score: mean − std of the episode returns.
+Deterministic actions, normalisation statistics frozen (`training=False`, `norm_reward=False`), the
+environment's own reward. Pass score: mean − std of the episode returns. The last and the best-evaluated policy
+were compared on {n} episodes seeded {results.get('choice_seed', results['eval_seed'])}:
 
 | policy | steps | return (mean ± std) | pass score{walked_header[0]} |
 |---|---|---|---{walked_header[1]}|
 {rows}
 
-Shipped here: the **{results['shipped']}** policy, the higher pass score. It was chosen on these same episodes,
-so its score is slightly optimistic; other seeds give a fresh estimate.
+Shipped here: the **{results['shipped']}** policy, the higher pass score. Its published score comes from {n}
+**fresh** episodes seeded {results['eval_seed']}, used for no choice: **{results['mean_reward']:.1f} ± {results['std_reward']:.1f}**
+(pass score {results['pass_score']:.1f}).
 {walked}{periodic}
 ## Usage
 
@@ -195,6 +203,17 @@ def write_card(folder: Path, repo_id: str | None = None) -> Path:
 
 class HubUnreachable(ConnectionError):
     """The Hub could not be reached; nothing was loaded."""
+
+
+def reachable(timeout: float = 5.0) -> bool:
+    """Whether the Hub answers within ``timeout`` seconds: one request, where a download retries for a minute."""
+    from huggingface_hub import constants, get_session
+
+    try:
+        get_session().head(constants.ENDPOINT, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True
 
 
 def _token(token: str | None) -> str | None:
@@ -242,6 +261,8 @@ def download(repo_id: str, trust: str | None, dest: Path) -> Path:
         raise PermissionError(
             f"Loading {repo_id!r} runs pickled code from that repository: pass trust={repo_id!r} to opt in."
         )
+    if not reachable():
+        raise HubUnreachable(f"The Hub could not be reached (no network?): {repo_id} was not downloaded.")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
 
