@@ -11,6 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from utils.recipes import RECIPES
@@ -46,6 +47,7 @@ def report(study, folder: Path) -> None:
 
     from utils.search import DONE, best_table
 
+    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # Optuna marks its matplotlib plots experimental
     print(f"study {study.study_name}: {len(study.get_trials(states=DONE))} finished or pruned trials, "
           f"{len(study.get_trials(states=(optuna.trial.TrialState.PRUNED,)))} pruned")
     print(best_table(study).to_string(index=False))
