@@ -143,6 +143,10 @@ def card_text(results: dict, setup: dict, repo_id: str) -> str:
                 f"{results['periodic_eval_every']:,} steps; the best mean was {best['mean']:.1f} ± {best['std']:.1f} "
                 f"at {best['steps']:,} steps.\n") if best else ""
     minutes = (results.get("train_seconds") or 0) / 60
+    score = f"**{results['mean_reward']:.1f} ± {results['std_reward']:.1f}** (pass score {results['pass_score']:.1f})"
+    published = (f"Its published score comes from {n}\n**fresh** episodes seeded {results['eval_seed']}, used for no "
+                 f"choice: {score}." if "choice_seed" in results else  # packaged before the course published fresh ones
+                 f"Its score, {score}, comes from these same\nepisodes, so it is slightly optimistic (the winner's curse).")
     return f"""
 # **A2C** agent playing **{env_id}**
 
@@ -165,9 +169,7 @@ were compared on {n} episodes seeded {results.get('choice_seed', results['eval_s
 |---|---|---|---{walked_header[1]}|
 {rows}
 
-Shipped here: the **{results['shipped']}** policy, the higher pass score. Its published score comes from {n}
-**fresh** episodes seeded {results['eval_seed']}, used for no choice: **{results['mean_reward']:.1f} ± {results['std_reward']:.1f}**
-(pass score {results['pass_score']:.1f}).
+Shipped here: the **{results['shipped']}** policy, the higher pass score. {published}
 {walked}{periodic}
 ## Usage
 
