@@ -38,7 +38,7 @@ def test_template(nb):
     assert badge(path.name) in first.source, "first cell: the Colab badge for this notebook"
     assert "learn" in first.source.lower(), "first cell: what you will learn"
     setups = [c for c in book.cells if is_setup_cell(c)]
-    assert len(setups) == 1 and setups[0].source == setup_cell(), "one set-up cell, identical to utils.notebooks.setup_cell()"
+    assert len(setups) == 1 and setups[0].source == setup_cell(path.name), "one set-up cell: utils.notebooks.setup_cell(name)"
     assert book.cells.index(setups[0]) == 1, "the set-up cell comes right after the title"
     params = [c for c in book.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and params[0].cell_type == "code", "exactly one code cell tagged `parameters`"

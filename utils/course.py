@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from importlib.util import find_spec
 from pathlib import Path
 
 from utils.config import mode_line, report_mode
@@ -34,7 +35,8 @@ def start(notebook: str = "") -> None:
 
     from utils.envs import register_bullet_envs
 
-    register_bullet_envs()
+    if find_spec("pybullet_envs_gymnasium"):  # notebooks 01-03 need no robots: on Colab they run without pybullet
+        register_bullet_envs()
     torch.set_num_threads(1)  # the course's networks are tiny: one thread is faster, and never stalls (utils.threads)
     report_mode(notebook)
     print(f"torch {torch.__version__} | stable-baselines3 {stable_baselines3.__version__} | "

@@ -32,11 +32,19 @@ def badge(notebook_name: str) -> str:
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*/notebooks/([\w.-]+\.ipynb)\)")
 
 
-def setup_cell() -> str:
-    """The set-up cell, identical in every notebook."""
+def setup_cell(notebook_name: str) -> str:
+    """The set-up cell of ``notebooks/<notebook_name>``: the same in every notebook, except that those listed in
+    ``[tool.course] robots`` also install pybullet on Colab (:func:`utils.colab.install_robots`)."""
     s = course_settings()
+    robots = notebook_name in s["robots"]
+    then = ", then the PyBullet robots" if robots else ""
+    install_robots = """
+    from utils.colab import install_robots
+
+    install_robots()  # built from source on Colab the first time: about 2.5 min, with a progress bar""" if robots else ""
     return f'''# Set-up (the same in every notebook). Locally, `make lab` has installed everything already.
-# On Colab it clones the course, installs the pinned requirements and makes `utils` importable.
+# On Colab it clones the course and installs what Colab lacks (requirements-runtime.txt; never torch or
+# Jupyter){then}. No restart needed.
 import sys
 
 if "google.colab" in sys.modules:
@@ -46,8 +54,8 @@ if "google.colab" in sys.modules:
         subprocess.run(["git", "clone", "-q", "--depth=1", "-b", "{s['branch']}",
                         "https://github.com/{s['repository']}.git", "/content/a2c-course"], check=True)
     os.chdir("/content/a2c-course")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", "requirements.txt"], check=True)
-    site.addsitedir(site.getsitepackages()[0])  # activate the editable install of `utils` without a restart
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "."], check=True)
+    site.addsitedir(site.getsitepackages()[0])  # activate the editable install of `utils` without a restart{install_robots}
 
 from utils.course import start
 
@@ -81,7 +89,7 @@ def sync_badges(paths) -> None:
             if cell.cell_type == "markdown":
                 cell.source = BADGE_PATTERN.sub(lambda m: badge(m.group(1)), cell.source)
             elif is_setup_cell(cell):
-                cell.source = setup_cell()
+                cell.source = setup_cell(Path(path).name)
         nbformat.write(nb, path)
     readme = ROOT / "README.md"
     if readme.exists():
