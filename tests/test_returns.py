@@ -146,3 +146,13 @@ def test_gae_lambda_1_equals_long_n_step_minus_values():
 def test_n_must_be_positive():
     with pytest.raises(ValueError, match="n must be at least 1"):
         n_step_returns([1.0], [0.0], None, None, 0.9, 0)
+
+
+def test_n_step_returns_vectorised_matches_columns():
+    rng = np.random.default_rng(2)
+    r, nv = rng.normal(size=(2, 9, 3))
+    te = rng.random((9, 3)) < 0.2
+    tr = rng.random((9, 3)) < 0.2
+    both = n_step_returns(r, nv, te, tr, 0.9, 4)
+    for j in range(3):
+        np.testing.assert_allclose(both[:, j], n_step_returns(r[:, j], nv[:, j], te[:, j], tr[:, j], 0.9, 4))

@@ -76,6 +76,7 @@ def n_step_returns(rewards, next_values, terminated, truncated, gamma: float, n:
     The sum stops early where the episode ends: after a terminal step nothing is added, after a truncated
     step that step's ``V(final observation)`` is; at the end of the array it bootstraps from the last
     ``next_values``. ``n=1`` gives the TD target; ``n >= T`` the reward-to-go of an episode that ends in the array.
+    Computed for every ``t`` at once, one look-ahead ``k = 0 .. n-1`` at a time.
     """
     rewards, next_values = _floats(rewards), _floats(next_values)
     terminated, truncated = _flags(terminated, rewards), _flags(truncated, rewards)
@@ -83,19 +84,19 @@ def n_step_returns(rewards, next_values, terminated, truncated, gamma: float, n:
         raise ValueError(f"n must be at least 1, got {n}.")
     T = len(rewards)
     returns = np.zeros_like(rewards)
-    for t in range(T):
-        total, discount = np.zeros_like(rewards[t]), 1.0
-        open_ = np.ones_like(rewards[t])  # 1 while the episode that started at t is still running
-        for k in range(t, min(t + n, T)):
-            total = total + open_ * discount * rewards[k]
-            last = k == min(t + n, T) - 1
-            ends = np.maximum(terminated[k], truncated[k])
-            # bootstrap where the episode ends by truncation, or where the n steps (or the array) run out
-            boot = open_ * (1.0 - terminated[k]) * np.maximum(truncated[k], float(last))
-            total = total + boot * discount * gamma * next_values[k]
-            open_ = open_ * (1.0 - ends)
-            discount *= gamma
-        returns[t] = total
+    open_ = np.ones_like(rewards)  # open_[t] = 1 while the episode that was running at t has not ended yet
+    for k in range(min(n, T)):
+        now = slice(k, T)           # step t + k ...
+        at = slice(0, T - k)        # ... seen from position t
+        discount = gamma ** k
+        returns[at] += open_[at] * discount * rewards[now]
+        last = np.full(T - k, float(k == n - 1))  # 1 where the n steps, or the array, run out at step t + k
+        last[-1] = 1.0
+        last = last.reshape((-1,) + (1,) * (rewards.ndim - 1))
+        # bootstrap where the episode ends by truncation, or where the n steps (or the array) run out
+        boot = open_[at] * (1.0 - terminated[now]) * np.maximum(truncated[now], last)
+        returns[at] += boot * discount * gamma * next_values[now]
+        open_[at] = open_[at] * (1.0 - np.maximum(terminated[now], truncated[now]))
     return returns
 
 
