@@ -4,7 +4,7 @@
 
 Each run folder already holds its package (the better of its best-evaluated and last policies, chosen by
 ``utils.train`` on that run's final episodes). Here every package is evaluated on SELECTION episodes (10, seed
-100) to choose the seed to ship, by mean distance walked, and on REPORT episodes (10, seed 7: the issue's
+100) to choose the seed to ship, by pass score (mean − std of the return), and on REPORT episodes (10, seed 7: the issue's
 command) that played no part in any choice. The chosen package is copied to ``agents/a2c-Walker2DBulletEnv-v0``
 with every seed's logs under ``logs/seeds/`` and the table in ``logs/seeds.md`` / ``logs/seeds.json``.
 """
@@ -50,7 +50,8 @@ def main(runs: list[str]) -> None:
                      "selection": score(run, **SELECTION), "report": score(run, **REPORT),
                      "first_10m": first_walk(run)})
         print(rows[-1], flush=True)
-    chosen = max(rows, key=lambda r: r["selection"]["mean_distance"])
+    # the course's shipping rule: the pass score (mean - std of the return), which rewards walking far and never falling
+    chosen = max(rows, key=lambda r: r["selection"]["mean_reward"] - r["selection"]["std_reward"])
     source = Path(runs[[r["run"] for r in rows].index(chosen["run"])])
 
     if DEST.exists():
