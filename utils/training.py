@@ -28,7 +28,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 from utils import snapshots
 from utils.envs import check_env_id, make_vec
 from utils.evaluation import evaluate, frozen_env
-from utils.recipes import COURSE, A2CRecipe
+from utils.recipes import COURSE, RECIPES, A2CRecipe
 from utils.threads import single_threaded
 
 
@@ -179,11 +179,13 @@ class Run:
         self.log(f"checkpoint at {self.model.num_timesteps} steps")
 
     def write_setup(self) -> None:
+        name = next((k for k, v in RECIPES.items() if v == self.recipe), None)
+        recipe = f"--recipe {name}" if name else "(a custom recipe: see \"recipe\")"
         setup = {**self.meta(), "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
                  "checkpoint_every": self.checkpoint_every, "versions": versions(),
-                 "command": (f"python -m utils.train --env {self.env_id} --timesteps {self.timesteps} --seed {self.seed} "
-                             f"--out {self.out} --eval-every {self.eval_every} --eval-episodes {self.eval_episodes} "
-                             f"--checkpoint-every {self.checkpoint_every}")}
+                 "command": (f"python -m utils.train --env {self.env_id} {recipe} --timesteps {self.timesteps} "
+                             f"--seed {self.seed} --out {self.out} --eval-every {self.eval_every} "
+                             f"--eval-episodes {self.eval_episodes} --checkpoint-every {self.checkpoint_every}")}
         snapshots.write_atomic(self.logs / "run.json", json.dumps(setup, indent=1))
 
 
