@@ -188,6 +188,8 @@ def run_worker(study: optuna.Study, n_trials: int, objective) -> int:
 def best_table(study: optuna.Study, top: int = 10):
     """The ``top`` completed trials by objective, as a DataFrame (Optuna's ``trials_dataframe``)."""
     frame = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
+    if frame.empty:
+        return frame
     frame = frame[frame["state"] == "COMPLETE"].sort_values("value", ascending=False).head(top)
     frame.columns = [c.replace("params_", "").replace("user_attrs_", "") for c in frame.columns]
     return frame.rename(columns={"value": "distance_m"}).drop(columns=["state"])
