@@ -107,7 +107,10 @@ ZOO_LOW_ALIVE = replace(ZOO, alive_bonus=0.25)
 """The team's lead for the biped (``shared/reference/walker_probes.jsonl``): the zoo's values trained with the
 alive bonus at 0.25 walked 20-28 m in 2 of 3 seeds, where the environment's own reward only taught standing."""
 WALKER = replace(ZOO_LOW_ALIVE, parallel=True)
-"""The biped's recipe: the zoo's values (4 x 8, linear 0.00096, GAE 0.9, gSDE, log_std_init -2), the alive bonus
-at 0.25 in the training reward (the team's probes; trial 0 of the study ``studies/walker-a2c``), and the two
-cores of the course pipeline (2 + 2 copies: the same data as one process, sooner)."""
+"""The biped's recipe, value by value: every A2C value is the zoo's (``hyperparams/a2c.yml``, pybullet: 4 copies x
+8 steps, linear 0.00096, GAE 0.9, gamma 0.99, vf 0.4, no entropy bonus, clip 0.5, RMSprop, gSDE with log_std_init -2,
+no orthogonal init, VecNormalize); ``alive_bonus=0.25`` comes from the team's probes
+(``reference/walker_probes.jsonl``: 0.25 walked in 2 of 3 seeds, 0.5 and 1.0 stood); ``parallel`` is the course's
+two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``
+starts from it (trial 0, enqueued) and searches around it; it had not found a better recipe when this one shipped."""
 RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}
