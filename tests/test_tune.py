@@ -55,6 +55,14 @@ def test_two_trials_run_and_record_distance_and_return(tmp_path):
     assert "distance_m" in report.stdout and (tmp_path / "history.png").is_file()
 
 
+def test_a_database_url_works_as_the_storage(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"  # the same code path as postgresql://... on a cluster
+    done = tune("--study", "s", "--trials", 1, "--out", tmp_path, "--workers", 1, "--storage", url)
+    assert done.returncode == 0, done.stderr
+    assert len(optuna.load_study(study_name="s", storage=url).get_trials(states=DONE)) == 1
+    assert not (tmp_path / "journal.log").exists()
+
+
 def test_a_hopeless_trial_is_pruned_and_stops_training(tmp_path):
     storage = open_storage(tmp_path / "journal.log")
     always = optuna.pruners.ThresholdPruner(lower=1e9)  # no walk reaches a kilometre: prune at the first report
