@@ -45,7 +45,8 @@ def test_two_trials_run_and_record_distance_and_return(tmp_path):
     for trial in trials:
         evaluations = [json.loads(line) for line in
                        (tmp_path / "trials" / f"{trial.number:04d}" / "logs" / "evaluations.jsonl").read_text().splitlines()]
-        assert len(evaluations) == 8 and evaluations[-1]["steps"] == STEPS
+        # every STEPS // 8 steps; a rollout larger than that (up to 16 x 64 samples) can carry training past STEPS
+        assert len(evaluations) >= 8 and evaluations[-1]["steps"] >= STEPS
         late = [e["distance"] for e in evaluations[-3:]]
         assert trial.value == pytest.approx(sum(late) / 3)
         assert trial.user_attrs["mean_return"] == pytest.approx(sum(e["mean"] for e in evaluations[-3:]) / 3, abs=0.1)
