@@ -54,11 +54,9 @@ def main(runs: list[str]) -> None:
     chosen = max(rows, key=lambda r: r["selection"]["mean_reward"] - r["selection"]["std_reward"])
     source = Path(runs[[r["run"] for r in rows].index(chosen["run"])])
 
-    if DEST.exists():
-        shutil.rmtree(DEST)
-    shutil.copytree(source, DEST, ignore=shutil.ignore_patterns("checkpoints", "best", "last", "logs"))
+    shutil.copytree(source, DEST, ignore=shutil.ignore_patterns("checkpoints", "best", "last", "logs"), dirs_exist_ok=True)
     for row, run in zip(rows, map(Path, runs)):
-        (DEST / "logs" / "seeds" / run.name).mkdir(parents=True)
+        (DEST / "logs" / "seeds" / run.name).mkdir(parents=True, exist_ok=True)
         for name in LOGS:
             shutil.copy2(run / "logs" / name, DEST / "logs" / "seeds" / run.name / name)
     for name in LOGS:

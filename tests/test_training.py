@@ -40,6 +40,8 @@ def test_evaluate_cli_prints_json_last(tiny_run):
     assert done.returncode == 0, done.stderr
     last = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(last) >= {"mean_reward", "std_reward"} and last["episodes"] == 2
+    assert 0 <= last["falls"] <= 2 and abs(last["mean_distance"]) < 5  # an Ant after a few hundred steps
+    assert f"walked {last['mean_distance']:.2f}" in done.stdout
 
 
 def test_evaluation_is_reproducible_for_a_seed(tiny_run):

@@ -12,7 +12,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from utils.recipes import ZOO_LOW_ALIVE
+from utils.recipes import RECIPES, ZOO_LOW_ALIVE
 from utils.search import DONE, make_objective, open_storage, open_study, recipe_params, run_worker
 
 ENV = "Walker2DBulletEnv-v0"
@@ -98,13 +98,17 @@ def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):
 
 
 def test_two_workers_share_a_journal_and_never_run_a_trial_twice(tmp_path):
-    done = tune("--study", "s", "--trials", 4, "--out", tmp_path, "--workers", 2)
+    # two known recipes queued: both workers start at once and race for the queue; each must run exactly once
+    done = tune("--study", "s", "--trials", 4, "--out", tmp_path, "--workers", 2, "--enqueue", "zoo", "--enqueue", "zoo-low-alive")
     assert done.returncode == 0, done.stderr
     study = load(tmp_path / "journal.log")
-    numbers = [t.number for t in study.get_trials(states=DONE)]
-    assert len(numbers) >= 4 and len(set(numbers)) == len(numbers)
+    trials = study.get_trials(states=DONE)
+    for name, recipe in RECIPES.items():
+        if name in ("zoo", "zoo-low-alive"):
+            assert sum(t.params == recipe_params(recipe) for t in trials) == 1, name
+    assert len(study.trials) == len(trials)  # nothing left running or failed
     runs = started_runs(tmp_path)
-    assert sorted(runs) == sorted(f"{n:04d}" for n in numbers)  # each trial trained once, by one worker
+    assert sorted(runs) == sorted(f"{t.number:04d}" for t in trials)  # each trial folder trained once
     pids = {line.split()[1] for line in done.stdout.splitlines() if line.startswith("worker ")}
     assert len(pids) == 2
 

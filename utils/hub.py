@@ -143,6 +143,10 @@ def card_text(results: dict, setup: dict, repo_id: str) -> str:
                 f"{results['periodic_eval_every']:,} steps; the best mean was {best['mean']:.1f} ± {best['std']:.1f} "
                 f"at {best['steps']:,} steps.\n") if best else ""
     minutes = (results.get("train_seconds") or 0) / 60
+    alive = setup.get("recipe", {}).get("alive_bonus", 1.0)
+    reward = (f"\nTraining used a changed reward: the +1-per-step alive bonus counted {alive} (a training-only wrapper that "
+              f"makes standing still pay less than walking). Every score here comes from the unmodified environment.\n"
+              if alive != 1.0 else "")
     score = f"**{results['mean_reward']:.1f} ± {results['std_reward']:.1f}** (pass score {results['pass_score']:.1f})"
     published = (f"Its published score comes from {n}\n**fresh** episodes seeded {results['eval_seed']}, used for no "
                  f"choice: {score}." if "choice_seed" in results else  # packaged before the course published fresh ones
@@ -158,7 +162,7 @@ A2C course's own command:
 ```
 
 Seed {results['train_seed']}, {results['target_timesteps']:,} steps, {minutes:.0f} min of training ({setup['versions']['machine']}).
-
+{reward}
 ## Evaluation
 
 Deterministic actions, normalisation statistics frozen (`training=False`, `norm_reward=False`), the

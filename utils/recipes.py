@@ -111,6 +111,6 @@ WALKER = replace(ZOO_LOW_ALIVE, parallel=True)
 8 steps, linear 0.00096, GAE 0.9, gamma 0.99, vf 0.4, no entropy bonus, clip 0.5, RMSprop, gSDE with log_std_init -2,
 no orthogonal init, VecNormalize); ``alive_bonus=0.25`` comes from the team's probes
 (``reference/walker_probes.jsonl``: 0.25 walked in 2 of 3 seeds, 0.5 and 1.0 stood); ``parallel`` is the course's
-two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``
-starts from it (trial 0, enqueued) and searches around it; it had not found a better recipe when this one shipped."""
+two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``,
+started after this recipe shipped, runs it as trial 0 (enqueued) and searches around it."""
 RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}

@@ -7,7 +7,8 @@ median pruner, journal or database storage); this module only says what to searc
   environment, statistics frozen, averaged over the last :data:`LATE_EVALUATIONS` periodic evaluations, so a
   trial scores for a walk that lasts rather than for one lucky evaluation; the return is kept beside it;
 * each trial trains with the course's own :func:`utils.training.train` (the same code as ``utils.train``), with
-  the trial number as its seed, so the search does not tune one seed's luck;
+  the trial number as its seed: one seed per trial (two would double the cost), but a different one for every
+  trial, so that no single seed's luck is tuned; re-train the best recipes on several seeds before trusting them;
 * the **storage** is a journal file (one line per event, only ever appended to) by default, or any database
   URL Optuna accepts: several workers, on one machine or many, share a study through it.
 """
@@ -98,14 +99,14 @@ def open_storage(storage: str | Path):
         raise SearchError(f"Cannot open the study storage {text!r}: {str(error).splitlines()[0]}") from None
 
 
-def make_pruner(kind: str, timesteps: int) -> optuna.pruners.BasePruner:
+def make_pruner(kind: str) -> optuna.pruners.BasePruner:
     """``median``: stop a trial whose late distance is below the median of earlier trials at the same step,
     from half the budget on (walking tends to appear suddenly, after 0.5-1M steps); ``halving``: successive
     halving from a quarter of the budget."""
     if kind == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=timesteps // 2)
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=EVALUATIONS // 2)
     if kind == "halving":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=timesteps // 4, reduction_factor=2)
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=EVALUATIONS // 4, reduction_factor=2)
     raise SearchError(f"Unknown pruner {kind!r}: choose median or halving.")
 
 
@@ -116,11 +117,14 @@ def open_study(name: str, storage, env_id: str, timesteps: int, create: bool = T
     names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
     if name not in names and not create:
         raise SearchError(f"No study {name!r} in this storage (it holds: {', '.join(names) or 'none'}).")
-    pruner = pruner or make_pruner("median", timesteps)
+    pruner = pruner or make_pruner("median")
     sampler = optuna.samplers.TPESampler(n_startup_trials=10, multivariate=True, constant_liar=True)
     if name not in names:
-        study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
-                                    pruner=pruner)
+        try:
+            study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
+                                        pruner=pruner)
+        except optuna.exceptions.DuplicatedStudyError:  # another worker created it a moment ago
+            return open_study(name, storage, env_id, timesteps, create, pruner)
         for key, value in expected.items():
             study.set_user_attr(key, value)
         return study
@@ -150,7 +154,7 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
         def on_eval(evaluations):
             late = evaluations[-LATE_EVALUATIONS:]
             distance = float(np.mean([e["distance"] for e in late]))
-            trial.report(distance, evaluations[-1]["steps"])
+            trial.report(distance, len(evaluations))  # the evaluation's index: the same steps for every batch shape
             if trial.should_prune():
                 state["pruned"] = True
                 return False
@@ -159,8 +163,8 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
         result = train(env_id, timesteps, seed=trial.number, out=out, recipe=recipe,
                        eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
                        overwrite=True, progress=False, package=False, on_eval=on_eval)
-        shutil.rmtree(out / "checkpoints", ignore_errors=True)
-        shutil.rmtree(out / "best", ignore_errors=True)
+        for kept in ("checkpoints", "best", "last"):  # a trial keeps its logs, not its policies
+            shutil.rmtree(out / kept, ignore_errors=True)
         late = result.evaluations[-LATE_EVALUATIONS:]
         trial.set_user_attr("seed", trial.number)
         trial.set_user_attr("steps", late[-1]["steps"])
@@ -180,7 +184,7 @@ def run_worker(study: optuna.Study, n_trials: int, objective) -> int:
     ran = 0
     stop = optuna.study.MaxTrialsCallback(n_trials, states=DONE)
     while finished(study) < n_trials:
-        study.optimize(objective, n_trials=1, callbacks=[stop])
+        study.optimize(objective, n_trials=1, callbacks=[stop], catch=(ValueError, RuntimeError))  # e.g. a NaN loss
         ran += 1
     return ran
 

@@ -32,6 +32,12 @@ from utils.recipes import COURSE, RECIPES, A2CRecipe
 from utils.threads import single_threaded
 
 
+def recipe_flag(recipe: A2CRecipe) -> str:
+    """``--recipe NAME`` for a recipe of :data:`utils.recipes.RECIPES`, for the commands a run prints and logs."""
+    name = next((k for k, v in RECIPES.items() if v == recipe), None)
+    return f"--recipe {name}" if name else '(a custom recipe: see "recipe" in logs/run.json)'
+
+
 class RunExistsError(FileExistsError):
     """``out`` already holds a run and neither ``resume`` nor ``overwrite`` was asked for."""
 
@@ -179,11 +185,9 @@ class Run:
         self.log(f"checkpoint at {self.model.num_timesteps} steps")
 
     def write_setup(self) -> None:
-        name = next((k for k, v in RECIPES.items() if v == self.recipe), None)
-        recipe = f"--recipe {name}" if name else "(a custom recipe: see \"recipe\")"
         setup = {**self.meta(), "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
                  "checkpoint_every": self.checkpoint_every, "versions": versions(),
-                 "command": (f"python -m utils.train --env {self.env_id} {recipe} --timesteps {self.timesteps} "
+                 "command": (f"python -m utils.train --env {self.env_id} {recipe_flag(self.recipe)} --timesteps {self.timesteps} "
                              f"--seed {self.seed} --out {self.out} --eval-every {self.eval_every} "
                              f"--eval-episodes {self.eval_episodes} --checkpoint-every {self.checkpoint_every}")}
         snapshots.write_atomic(self.logs / "run.json", json.dumps(setup, indent=1))
@@ -259,7 +263,7 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
     if interrupted:
         run.log(f"interrupted at {run.model.num_timesteps} steps")
         print(f"Interrupted at {run.model.num_timesteps:,} steps; the model so far is saved in {out}/checkpoints. "
-              f"Resume with train(..., resume=True) or: python -m utils.train --env {env_id} "
+              f"Resume with train(..., resume=True) or: python -m utils.train --env {env_id} {recipe_flag(recipe)} "
               f"--timesteps {timesteps} --seed {seed} --out {out} --resume")
         run.venv.close()
         return TrainResult(run.model, out, run.evaluations, interrupted=True)

@@ -3,7 +3,7 @@
 Searches A2C hyperparameters with Optuna (:mod:`utils.search`) until the study holds N finished or pruned
 trials, so a restarted worker, or one on another machine pointed at the same ``--storage``, continues the
 same study. ``--workers K`` starts K local worker processes (default: one per core). ``--report`` prints the
-best trials and writes the optimisation history and parameter importances as PNGs beside the journal.
+best trials and writes the optimisation history and parameter importances as PNGs into the study folder (``--out``).
 """
 from __future__ import annotations
 
@@ -73,9 +73,11 @@ def main(argv=None) -> int:
             raise SearchError(f"--timesteps must be at least 1000 steps per trial, got {args.timesteps}.")
         if args.workers < 1:
             raise SearchError(f"--workers must be at least 1, got {args.workers}.")
+        if args.report and "://" not in str(storage_arg) and not Path(storage_arg).is_file():
+            raise SearchError(f"No study journal at {storage_arg}.")
         storage = open_storage(storage_arg)
         study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report,
-                           pruner=make_pruner(args.pruner, args.timesteps))
+                           pruner=make_pruner(args.pruner))
     except (SearchError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
