@@ -3,7 +3,7 @@
 # Writes agents/<agent>/logs/reevaluation.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for agent in agents/a2c-*; do
+for agent in agents/*/; do agent=${agent%/}
   { for seed in 1 2; do
       episodes=$([ "$seed" = 1 ] && echo 10 || echo 50)
       .venv/bin/python -m utils.evaluate "$agent" --episodes "$episodes" --seed "$seed" | head -1
