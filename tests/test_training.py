@@ -169,3 +169,32 @@ def test_ctrl_c_on_the_command_line_saves_and_says_how_to_resume(tmp_path):
     assert "--resume" in stdout
     latest = snapshots.read_meta(snapshots.latest_snapshot(out / "checkpoints"))
     assert 0 < latest["num_timesteps"] < 200_000
+
+
+def test_set_changes_recipe_fields_and_the_logged_command_rebuilds_it():
+    from utils.recipes import COURSE, WALKER, as_flags, with_settings
+
+    recipe = with_settings(COURSE, ["use_sde=false", "n_steps=8", "net_arch=32,32", "lr_schedule=constant"])
+    assert (recipe.use_sde, recipe.n_steps, recipe.net_arch, recipe.lr_schedule) == (False, 8, (32, 32), "constant")
+    flags = as_flags(recipe).split()
+    assert flags[:2] == ["--recipe", "course"]
+    assert with_settings(COURSE, flags[3::2]) == recipe
+    assert as_flags(WALKER) == "--recipe walker"
+    for bad in (["nope=1"], ["use_sde=maybe"], ["n_steps"]):
+        with pytest.raises(ValueError, match="--set"):
+            with_settings(COURSE, bad)
+
+
+def test_diagnostics_append_across_a_resume_and_drop_rows_past_the_checkpoint(tmp_path):
+    from utils import diagnostics
+
+    for rows in ([(3200, 0.1), (6400, 0.2), (9600, 0.3)], [(9600, 0.5)]):
+        writer = diagnostics.DiagnosticsCSV(tmp_path / diagnostics.FILE)
+        for steps, ev in rows:
+            writer.write({"time/total_timesteps": steps, "train/explained_variance": ev}, {})
+        writer.close()
+        if len(rows) == 3:
+            diagnostics.truncate(tmp_path, 6400)
+    table = diagnostics.read(tmp_path)
+    assert table["steps"].tolist() == [3200, 6400, 9600]
+    assert table["train/explained_variance"].tolist() == [0.1, 0.2, 0.5]

@@ -6,7 +6,7 @@ benchmarks and the comparison in the notebooks.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from stable_baselines3.common.utils import LinearSchedule
 from torch import nn
@@ -114,3 +114,44 @@ no orthogonal init, VecNormalize); ``alive_bonus=0.25`` comes from the team's pr
 two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``,
 started after this recipe shipped, runs it as trial 0 (enqueued) and searches around it."""
 RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}
+
+
+def with_settings(recipe: A2CRecipe, settings: list[str]) -> A2CRecipe:
+    """``recipe`` with ``["field=value", ...]`` applied (the command line's ``--set``); values typed like the field."""
+    types = {f.name: type(getattr(recipe, f.name)) for f in fields(recipe)}
+    changes = {}
+    for setting in settings:
+        name, sep, text = setting.partition("=")
+        if not sep or name not in types:
+            raise ValueError(f"--set {setting!r}: expected FIELD=VALUE with FIELD one of {', '.join(types)}.")
+        kind = types[name]
+        try:
+            if kind is bool:
+                if text.lower() not in ("true", "false"):
+                    raise ValueError
+                changes[name] = text.lower() == "true"
+            elif kind is tuple:
+                changes[name] = tuple(int(v) for v in text.split(",") if v)
+            else:
+                changes[name] = kind(text)
+        except ValueError:
+            raise ValueError(f"--set {setting!r}: {name} takes a {kind.__name__} value.") from None
+    return replace(recipe, **changes)
+
+
+def as_flags(recipe: A2CRecipe) -> str:
+    """The command-line flags that rebuild ``recipe``: the named recipe it differs least from, then ``--set``s."""
+    def settings(base):
+        return [f"{f.name}={_flag_value(getattr(recipe, f.name))}" for f in fields(recipe)
+                if getattr(recipe, f.name) != getattr(base, f.name)]
+
+    name = min(RECIPES, key=lambda n: len(settings(RECIPES[n])))
+    return " ".join([f"--recipe {name}"] + [f"--set {s}" for s in settings(RECIPES[name])])
+
+
+def _flag_value(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)

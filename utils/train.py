@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from utils.recipes import RECIPES
+from utils.recipes import RECIPES, with_settings
 
 
 def main(argv=None) -> int:
@@ -17,6 +17,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="run folder (model, statistics, logs, package)")
     parser.add_argument("--recipe", choices=sorted(RECIPES), default="course", help="hyperparameters (utils.recipes)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change one field of the recipe, e.g. --set use_sde=false (repeatable)")
     parser.add_argument("--eval-every", type=int, default=100_000, help="steps between evaluations (0: none)")
     parser.add_argument("--eval-episodes", type=int, default=5)
     parser.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: only at the end)")
@@ -32,8 +34,9 @@ def main(argv=None) -> int:
     from utils.training import train
 
     try:
+        recipe = with_settings(RECIPES[args.recipe], args.set)
         result = train(
-            args.env, args.timesteps, seed=args.seed, out=args.out, recipe=RECIPES[args.recipe],
+            args.env, args.timesteps, seed=args.seed, out=args.out, recipe=recipe,
             eval_every=args.eval_every, eval_episodes=args.eval_episodes, checkpoint_every=args.checkpoint_every,
             final_episodes=args.final_episodes, resume=args.resume, overwrite=args.overwrite,
             progress=not args.no_progress, package=not args.no_package, video_steps=args.video_steps,

@@ -6,6 +6,7 @@ Introduced in notebook 04. A run folder ``out`` holds:
   crash-safe (see :mod:`utils.snapshots`); ``resume=True`` continues from the latest one;
 * ``best/`` and ``last/``: the best-evaluated and the last policy;
 * ``logs/``: ``evaluations.jsonl`` (periodic evaluations), ``episodes.csv`` (training episodes),
+  ``diagnostics.csv`` (SB3's explained variance, losses, entropy, std and steps per second),
   ``run.json`` (set-up: recipe, seed, steps, versions, wall-clock) and ``train.log``;
 * the Hub package of the shipped policy (:mod:`utils.hub`).
 """
@@ -25,17 +26,11 @@ from stable_baselines3 import A2C
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecNormalize
 
-from utils import snapshots
+from utils import diagnostics, snapshots
 from utils.envs import check_env_id, make_vec
 from utils.evaluation import evaluate, frozen_env
-from utils.recipes import COURSE, RECIPES, A2CRecipe
+from utils.recipes import COURSE, A2CRecipe, as_flags
 from utils.threads import single_threaded
-
-
-def recipe_flag(recipe: A2CRecipe) -> str:
-    """``--recipe NAME`` for a recipe of :data:`utils.recipes.RECIPES`, for the commands a run prints and logs."""
-    name = next((k for k, v in RECIPES.items() if v == recipe), None)
-    return f"--recipe {name}" if name else '(a custom recipe: see "recipe" in logs/run.json)'
 
 
 class RunExistsError(FileExistsError):
@@ -187,7 +182,7 @@ class Run:
     def write_setup(self) -> None:
         setup = {**self.meta(), "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
                  "checkpoint_every": self.checkpoint_every, "versions": versions(),
-                 "command": (f"python -m utils.train --env {self.env_id} {recipe_flag(self.recipe)} --timesteps {self.timesteps} "
+                 "command": (f"python -m utils.train --env {self.env_id} {as_flags(self.recipe)} --timesteps {self.timesteps} "
                              f"--seed {self.seed} --out {self.out} --eval-every {self.eval_every} "
                              f"--eval-episodes {self.eval_episodes} --checkpoint-every {self.checkpoint_every}")}
         snapshots.write_atomic(self.logs / "run.json", json.dumps(setup, indent=1))
@@ -246,7 +241,9 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
         run.seconds_before = meta["train_seconds"]
         evaluations = run.logs / "evaluations.jsonl"
         run.evaluations = [json.loads(line) for line in evaluations.read_text().splitlines()] if evaluations.exists() else []
+        diagnostics.truncate(run.logs, run.model.num_timesteps)
         run.log(f"resume from {checkpoint.name} at {run.model.num_timesteps} steps")
+    run.model.set_logger(diagnostics.logger(run.logs))
     run.write_setup()
 
     interrupted = False
@@ -263,14 +260,16 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
     if interrupted:
         run.log(f"interrupted at {run.model.num_timesteps} steps")
         print(f"Interrupted at {run.model.num_timesteps:,} steps; the model so far is saved in {out}/checkpoints. "
-              f"Resume with train(..., resume=True) or: python -m utils.train --env {env_id} {recipe_flag(recipe)} "
+              f"Resume with train(..., resume=True) or: python -m utils.train --env {env_id} {as_flags(recipe)} "
               f"--timesteps {timesteps} --seed {seed} --out {out} --resume")
         run.venv.close()
+        run.model.logger.close()
         return TrainResult(run.model, out, run.evaluations, interrupted=True)
 
     snapshots.save_snapshot(out / "last", run.model, run.venv, run.meta())
     run.log(f"done: {run.model.num_timesteps} steps in {run.train_seconds():.0f} s of training")
     run.venv.close()
+    run.model.logger.close()
     results = None
     if package:
         from utils.hub import package_run
