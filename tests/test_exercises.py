@@ -4,6 +4,7 @@ import pytest
 
 from utils import exercises
 from utils import returns as ref
+from utils.a2c_scratch import a2c_loss
 
 
 def test_reference_solutions_pass(capsys):
@@ -11,10 +12,12 @@ def test_reference_solutions_pass(capsys):
     assert exercises.check_td(lambda reward, value, next_value, terminated, truncated, gamma: (
         ref.td_targets(reward, next_value, terminated, gamma), ref.td_errors(reward, value, next_value, terminated, gamma)))
     assert exercises.check_gae(ref.gae)
-    assert capsys.readouterr().out.count("✓") == 3
+    assert exercises.check_a2c_loss(a2c_loss)
+    assert capsys.readouterr().out.count("✓") == 4
 
 
-@pytest.mark.parametrize("check", [exercises.check_reward_to_go, exercises.check_td, exercises.check_gae])
+@pytest.mark.parametrize("check", [exercises.check_reward_to_go, exercises.check_td, exercises.check_gae,
+                                   exercises.check_a2c_loss])
 def test_stub_is_reported_not_raised(check, capsys):
     def stub(*args, **kwargs):
         raise NotImplementedError("Hint: walk backwards.")
@@ -64,3 +67,31 @@ def test_gae_mistakes_are_named(capsys):
     assert "value targets" in capsys.readouterr().out
     assert not exercises.check_gae(lambda **kw: ref.gae(**kw)[:-1])
     assert "expected shape" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("loss, named", [
+    (lambda lp, e, v, A, R, vf, ent: -(A * lp).mean() + vf * (R.detach() - v).pow(2).mean() - ent * e.mean(),
+     "the advantage is not detached"),
+    (lambda lp, e, v, A, R, vf, ent: -(A.detach() * lp).mean() + vf * (R - v).pow(2).mean() - ent * e.mean(),
+     "the value target is not detached"),
+    (lambda lp, e, v, A, R, vf, ent: -(A.detach() * lp).mean() + vf * (R.detach() - v).pow(2).mean() + ent * e.mean(),
+     "the entropy term has the wrong sign"),
+    (lambda lp, e, v, A, R, vf, ent: (A.detach() * lp).mean() + vf * (R.detach() - v).pow(2).mean() - ent * e.mean(),
+     "the policy term has the wrong sign"),
+    (lambda lp, e, v, A, R, vf, ent: -(R.detach() * lp).mean() + vf * (R.detach() - v).pow(2).mean() - ent * e.mean(),
+     "REINFORCE without a baseline"),
+    (lambda lp, e, v, A, R, vf, ent: -(A.detach() * lp).mean() + (R.detach() - v).pow(2).mean() - ent * e.mean(),
+     "vf_coef is missing"),
+])
+def test_a2c_loss_mistakes_are_named(loss, named, capsys):
+    assert not exercises.check_a2c_loss(loss)
+    assert named in capsys.readouterr().out
+
+
+def test_a2c_loss_unknown_mistake_and_wrong_shape(capsys):
+    assert not exercises.check_a2c_loss(lambda lp, e, v, A, R, vf, ent: -(A.detach() * lp).mean()
+                                        + vf * (R.detach() - v).abs().mean() - ent * e.mean())
+    out = capsys.readouterr().out
+    assert "wrong gradient reaches values" in out and "not one of the usual mistakes" in out
+    assert not exercises.check_a2c_loss(lambda lp, e, v, A, R, vf, ent: -(A.detach() * lp))
+    assert "scalar tensor" in capsys.readouterr().out

@@ -1,10 +1,12 @@
 """The variance experiment's machinery: episodes, per-episode gradients, variance estimates (notebooks 01 and 03)."""
 import numpy as np
+import pytest
 import torch
 
-from utils.pg_variance import (PolicyNet, batch_variance, collect_episodes, episode_gradients, episodes_for_snr,
+from utils.episodes import collect_episodes
+from utils.pg_variance import (PolicyNet, batch_variance, compare_estimators, episode_gradients, episodes_for_snr,
                                estimator_weights, signal_power, total_variance)
-from utils.returns import full_returns, reward_to_go
+from utils.returns import full_returns, n_step_returns, reward_to_go
 
 
 def small_policy(seed=0):
@@ -59,9 +61,39 @@ def test_variance_estimates_on_synthetic_gradients():
 def test_estimator_weights_special_cases():
     policy = small_policy(2)
     episodes = collect_episodes(policy, 5, seed=3, progress=False)
-    weights = estimator_weights(episodes, lambda s: np.zeros(len(s)), lambdas=[0.0, 1.0])
-    # with V = 0: (c) = (b), TD error = reward, GAE(1) = reward-to-go (no truncation in 5 short episodes)
+    weights = estimator_weights(episodes, lambda s: np.zeros(len(s)), n_steps=[1, 1000], lambdas=[0.0, 1.0])
+    # with V = 0: (c) = (b), TD error = 1-step return = GAE(0) = reward,
+    # a 1000-step return and GAE(1) = reward-to-go (no truncation in 5 short episodes)
     np.testing.assert_allclose(weights["(c) reward-to-go − V(s)"], weights["(b) reward-to-go"])
-    np.testing.assert_allclose(weights["(d) TD error (TD(0))"], episodes.rewards)
-    np.testing.assert_allclose(weights["(e) GAE λ=0.0"], episodes.rewards)
-    np.testing.assert_allclose(weights["(e) GAE λ=1.0"], weights["(b) reward-to-go"])
+    for name in ("(d) TD error (1-step)", "(e) 1-step return − V(s)", "(f) GAE λ=0.0"):
+        np.testing.assert_allclose(weights[name], episodes.rewards)
+    for name in ("(e) 1000-step return − V(s)", "(f) GAE λ=1.0"):
+        np.testing.assert_allclose(weights[name], weights["(b) reward-to-go"])
+
+
+def test_n_step_weights_stop_at_episode_boundaries():
+    policy = small_policy(3)
+    episodes = collect_episodes(policy, 6, seed=4, progress=False)
+    value = lambda s: s[:, 0] + 1.0  # noqa: E731 - any state function will do
+    weights = estimator_weights(episodes, value, n_steps=[3], lambdas=[])
+    values, next_values = value(episodes.obs), value(episodes.next_obs)
+    one_by_one = np.concatenate([
+        n_step_returns(r, nv, te, tr, 1.0, 3) - v for r, nv, te, tr, v in zip(
+            *(episodes.split(a) for a in (episodes.rewards, next_values, episodes.terminated, episodes.truncated,
+                                          values)))])
+    np.testing.assert_allclose(weights["(e) 3-step return − V(s)"], one_by_one)
+
+
+def test_compare_estimators_removes_the_sampling_noise_from_the_bias():
+    rng = np.random.default_rng(0)
+    true = np.full(50, 0.2)  # ||grad J|| = sqrt(50 * 0.04) = 1.41
+    unbiased = true + rng.normal(size=(4000, 50))
+    biased = true + np.r_[0.1, np.zeros(49)] + rng.normal(size=(4000, 50))  # bias 0.1 / 1.41 = 0.071
+    reference = true + rng.normal(size=(8000, 50))
+    rows = compare_estimators({"unbiased": unbiased, "biased": biased}, reference.mean(0),
+                              total_variance(reference), len(reference))
+    # the raw miss of the unbiased one is sqrt(50/4000 + 50/8000) / 1.41 = 0.097; de-biased it is near 0
+    assert rows[0]["noise_floor"] == pytest.approx(0.097, abs=0.005)
+    assert rows[0]["relative_bias"] < 0.04
+    assert rows[1]["relative_bias"] == pytest.approx(0.071, abs=0.03)
+    assert rows[1]["variance_vs_a"] == pytest.approx(1.0, abs=0.05)

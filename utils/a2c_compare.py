@@ -17,6 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from utils.a2c_scratch import A2CConfig
+from utils.curves import solved
 from utils.threads import single_threaded
 
 
@@ -34,12 +35,13 @@ def sb3_kwargs(config: A2CConfig) -> dict:
 
 
 class EpisodeLog(BaseCallback):
-    """Records the return of every finished training episode and the step count at which it finished."""
+    """Records the return of every finished training episode and the step count at which it finished; with
+    ``stop_when_solved``, ends training by the same rule as the from-scratch A2C (:func:`utils.curves.solved`)."""
 
-    def __init__(self, total: int, progress: bool = True):
+    def __init__(self, total: int, stop_when_solved: bool, progress: bool = True):
         super().__init__()
-        self.returns, self.end_steps = [], []
-        self.bar = tqdm(total=total, desc="A2C (SB3)", disable=not progress, mininterval=1)
+        self.returns, self.end_steps, self.stop_when_solved = [], [], stop_when_solved
+        self.bar = tqdm(total=total, desc="A2C (SB3)", disable=not progress, mininterval=1, leave=False)
 
     def _on_step(self) -> bool:
         for info in self.locals["infos"]:
@@ -47,7 +49,7 @@ class EpisodeLog(BaseCallback):
                 self.returns.append(float(info["episode"]["r"]))
                 self.end_steps.append(self.num_timesteps)
         self.bar.update(self.training_env.num_envs)
-        return True
+        return not (self.stop_when_solved and solved(self.returns))
 
     def _on_training_end(self) -> None:
         self.bar.close()
@@ -67,7 +69,7 @@ def train_sb3(config: A2CConfig, progress: bool = True) -> SB3Result:
     """Train SB3's A2C on ``config.env_id`` with ``config``'s hyperparameters."""
     env = make_vec_env(config.env_id, n_envs=config.n_envs, seed=config.seed)
     model = A2C("MlpPolicy", env, device="cpu", verbose=0, **sb3_kwargs(config))
-    log = EpisodeLog(config.total_timesteps, progress)
+    log = EpisodeLog(config.total_timesteps, config.stop_when_solved, progress)
     start = time.time()
     model.learn(total_timesteps=config.total_timesteps, callback=log)
     env.close()

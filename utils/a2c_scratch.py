@@ -7,9 +7,10 @@
         loss = -mean(advantages * log pi(a_t|s_t)) + vf_coef * mean((returns - V(s_t))^2) - ent_coef * entropy
         one gradient step on the loss (gradient norm clipped)
 
-Network, optimiser and defaults mirror Stable-Baselines3's A2C (separate 64-64 tanh actor and critic,
-orthogonal initialisation, RMSprop with ``eps=1e-5``), so that :mod:`utils.a2c_compare` can run SB3 with the
-same :class:`A2CConfig` and the two learning curves can be compared.
+Notebook 03's cells define :func:`a2c_loss` and :func:`train`; the blocks marked ``#@save`` below are the
+copies ``python -m utils.export`` makes. Network, optimiser and defaults mirror Stable-Baselines3's A2C
+(:class:`utils.nets.ActorCritic`, RMSprop with ``eps=1e-5``), so that :mod:`utils.a2c_compare` can run SB3 with
+the same :class:`A2CConfig` and the two learning curves can be compared.
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from torch import nn
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
+from utils.curves import solved
+from utils.nets import ActorCritic
 from utils.returns import gae
-from utils.threads import single_threaded
 
 
 @dataclass
@@ -40,7 +42,7 @@ class A2CConfig:
     seed: int = 0
     """Seeds the network initialisation, the action sampling and the environments."""
     total_timesteps: int = 500_000
-    """Environment steps in total, summed over the ``n_envs`` environments."""
+    """Budget of environment steps, summed over the ``n_envs`` environments; also the length of the step-size decay."""
     n_envs: int = 8
     """Synchronous environments stepped together; their steps decorrelate each batch."""
     n_steps: int = 5
@@ -50,7 +52,7 @@ class A2CConfig:
     gae_lambda: float = 1.0
     """GAE's lambda: 0 is the TD error (low variance, biased), 1 the bootstrapped return minus V (SB3's default)."""
     learning_rate: float = 7e-4
-    """Initial step size of RMSprop, decayed linearly to 0 over training."""
+    """Initial step size of RMSprop, decayed linearly to 0 over ``total_timesteps`` as SB3's linear schedule does."""
     ent_coef: float = 0.0
     """Weight of the entropy bonus in the loss (the RL Zoo uses 0.0 for A2C on CartPole-v1)."""
     vf_coef: float = 0.5
@@ -63,33 +65,8 @@ class A2CConfig:
     """RMSprop's smoothing constant (SB3's default)."""
     rms_eps: float = 1e-5
     """RMSprop's epsilon (SB3's default; PyTorch's own 1e-8 makes early steps much larger)."""
-
-
-def layer(inputs: int, outputs: int, gain: float) -> nn.Linear:
-    """A linear layer with orthogonal weights (gain as in SB3) and zero bias."""
-    linear = nn.Linear(inputs, outputs)
-    nn.init.orthogonal_(linear.weight, gain)
-    nn.init.zeros_(linear.bias)
-    return linear
-
-
-class ActorCritic(nn.Module):
-    """Actor ``pi_theta(a|s)`` (logits) and critic ``V_w(s)``: two separate tanh MLPs."""
-
-    def __init__(self, obs_dim: int, n_actions: int, hidden: int = 64):
-        super().__init__()
-        g = np.sqrt(2)
-        self.actor = nn.Sequential(layer(obs_dim, hidden, g), nn.Tanh(), layer(hidden, hidden, g), nn.Tanh(),
-                                   layer(hidden, n_actions, 0.01))
-        self.critic = nn.Sequential(layer(obs_dim, hidden, g), nn.Tanh(), layer(hidden, hidden, g), nn.Tanh(),
-                                    layer(hidden, 1, 1.0))
-
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """Action logits (so the model can be passed to :func:`utils.actor_critic.evaluate`)."""
-        return self.actor(obs)
-
-    def value(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.critic(obs).squeeze(-1)
+    stop_when_solved: bool = True
+    """Stop once solved (:func:`utils.curves.solved`), as every method of the training race does."""
 
 
 @dataclass
@@ -103,26 +80,38 @@ class A2CResult:
     seconds: float = 0.0
 
 
-@single_threaded  # tiny networks run fastest on one CPU thread (utils/threads.py)
+# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.export`
+def a2c_loss(log_probs, entropy, values, advantages, returns, vf_coef: float, ent_coef: float):
+    """A2C's loss on one batch: policy term + vf_coef * value term - ent_coef * entropy bonus.
+
+    `advantages` and `returns` are constants here (detached): the policy term must not move V through
+    the advantage, and the value term moves V(s_t) towards its target, not the target towards V
+    (a semi-gradient).
+    """
+    policy_loss = -(advantages.detach() * log_probs).mean()
+    value_loss = (returns.detach() - values).pow(2).mean()
+    return policy_loss + vf_coef * value_loss - ent_coef * entropy.mean()
+# <<< #@save
+
+
+# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.export`
 def train(config: A2CConfig = A2CConfig(), progress: bool = True) -> A2CResult:
-    """Train A2C on ``config.env_id`` for ``config.total_timesteps`` steps."""
+    """A2C: rollouts of n_steps in n_envs synchronous environments, one gradient step on each rollout."""
     torch.manual_seed(config.seed)
     envs = gym.make_vec(config.env_id, num_envs=config.n_envs, vectorization_mode="sync",
                         vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP})
     envs = gym.wrappers.vector.RecordEpisodeStatistics(envs)
     model = ActorCritic(envs.single_observation_space.shape[0], envs.single_action_space.n, config.hidden)
     optimizer = torch.optim.RMSprop(model.parameters(), lr=config.learning_rate, alpha=config.rms_alpha,
-                                    eps=config.rms_eps)
-    result = A2CResult(model, config)
-    T, N = config.n_steps, config.n_envs
-    n_updates = config.total_timesteps // (T * N)
-
+                                    eps=config.rms_eps)  # one optimiser, one step size for actor and critic
+    result, T, N = A2CResult(model, config), config.n_steps, config.n_envs
     start, steps = time.time(), 0
     obs, _ = envs.reset(seed=config.seed)
-    for update in tqdm(range(n_updates), desc="A2C (scratch)", disable=not progress, mininterval=1):
-        for group in optimizer.param_groups:  # linear decay of the step size to 0
-            group["lr"] = config.learning_rate * (1 - update / n_updates)
-
+    bar = tqdm(total=config.total_timesteps, desc="A2C (scratch)", disable=not progress, mininterval=1,
+               leave=False)
+    while steps < config.total_timesteps:
+        if config.stop_when_solved and solved(result.episode_returns):
+            break
         # 1. Rollout: n_steps in each of the n_envs environments, with the current policy.
         batch = {k: [] for k in ("obs", "actions", "rewards", "next_obs", "terminated", "truncated")}
         for _ in range(T):
@@ -141,30 +130,35 @@ def train(config: A2CConfig = A2CConfig(), progress: bool = True) -> A2CResult:
                 result.episode_end_steps.append(steps)
             obs = next_obs
         batch = {k: np.stack(v) for k, v in batch.items()}  # each (n_steps, n_envs, ...)
+        bar.update(T * N)
 
-        # 2. Advantages by GAE, from the critic's values of s_t and of the real s_{t+1}.
+        # 2. Step size: linear decay to 0, from the steps done after this rollout (as SB3 computes it).
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate * (1 - steps / config.total_timesteps)
+
+        # 3. Advantages by GAE, from the critic's values of s_t and of the real s_{t+1} (constants).
         states = torch.as_tensor(batch["obs"]).reshape(T * N, -1)
+        next_states = torch.as_tensor(batch["next_obs"]).reshape(T * N, -1)
         with torch.no_grad():
             values = model.value(states).reshape(T, N).numpy()
-            next_values = model.value(torch.as_tensor(batch["next_obs"]).reshape(T * N, -1)).reshape(T, N).numpy()
+            next_values = model.value(next_states).reshape(T, N).numpy()
         advantages = gae(batch["rewards"], values, next_values, batch["terminated"], batch["truncated"],
                          config.gamma, config.gae_lambda)
         returns = advantages + values  # the critic's regression targets
         advantages = torch.as_tensor(advantages, dtype=torch.float32).reshape(-1)
         returns = torch.as_tensor(returns, dtype=torch.float32).reshape(-1)
 
-        # 3. One gradient step on policy loss + value loss - entropy bonus.
+        # 4. One gradient step on policy loss + value loss - entropy bonus, gradient norm clipped.
         dist = Categorical(logits=model(states))
         log_probs = dist.log_prob(torch.as_tensor(batch["actions"]).reshape(-1))
-        policy_loss = -(advantages * log_probs).mean()
-        value_loss = (returns - model.value(states)).pow(2).mean()
-        entropy = dist.entropy().mean()
-        loss = policy_loss + config.vf_coef * value_loss - config.ent_coef * entropy
+        loss = a2c_loss(log_probs, dist.entropy(), model.value(states), advantages, returns, config.vf_coef,
+                        config.ent_coef)
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimizer.step()
-
+    bar.close()
     envs.close()
     result.seconds = time.time() - start
     return result
+# <<< #@save

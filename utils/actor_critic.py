@@ -1,14 +1,16 @@
 """One-step actor-critic from scratch: an actor ``pi_theta(a|s)``, a critic ``V_w(s)``, one update per step.
 
-Introduced in notebook 02. :func:`evaluate` (greedy episodes of any actor) is reused by notebook 03.
+Introduced in notebook 02, whose cell defines :func:`train` (the block marked ``#@save`` below is the copy
+``python -m utils.export`` makes, for the tests and notebook 03's training race). :func:`evaluate` (greedy
+episodes of any actor) is reused by notebook 03.
 
 The algorithm, for every environment step (Sutton & Barto, section 13.5, without the ``gamma^t`` factor, as
 every deep-RL implementation does)::
 
     a_t ~ pi_theta(.|s_t);  observe r_t, s_{t+1}
-    delta_t = r_t + gamma * (1 - terminated_t) * V_w(s_{t+1}) - V_w(s_t)      # TD error
+    delta_t = r_t + gamma * (1 - terminated_t) * V_w(s_{t+1}) - V_w(s_t)      # TD error, target held fixed
     critic:  w     <- w     - alpha_w     * grad_w (delta_t^2)                 # move V_w(s_t) towards the target
-    actor:   theta <- theta + alpha_theta * delta_t * grad_theta log pi_theta(a_t|s_t)   (+ entropy bonus)
+    actor:   theta <- theta + alpha_theta * grad_theta [delta_t log pi_theta(a_t|s_t) + beta H(pi_theta(.|s_t))]
 """
 from __future__ import annotations
 
@@ -22,20 +24,22 @@ from torch import nn
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from utils.returns import reward_to_go, td_targets
+from utils.curves import solved
+from utils.nets import ActorCritic
+from utils.returns import reward_to_go
 from utils.threads import single_threaded
 
 
 @dataclass
 class ACConfig:
-    """Hyperparameters of the one-step actor-critic (values tuned by hand on CartPole-v1, notebook 02)."""
+    """Hyperparameters of the one-step actor-critic (step sizes tuned by hand on CartPole-v1, notebook 02)."""
 
     env_id: str = "CartPole-v1"
     """Gymnasium id of the environment (discrete actions)."""
     seed: int = 0
     """Seeds the networks, the action sampling and the environment."""
     max_steps: int = 150_000
-    """Budget of environment steps; training stops earlier once the agent is solved."""
+    """Budget of environment steps; training stops earlier once solved (:func:`utils.curves.solved`)."""
     gamma: float = 0.99
     """Discount factor of the TD target."""
     actor_lr: float = 2.5e-4
@@ -45,31 +49,17 @@ class ACConfig:
     ent_coef: float = 0.01
     """Weight of the entropy bonus, which keeps the policy from collapsing onto one action too early."""
     hidden: int = 64
-    """Width of the two tanh hidden layers of each network."""
-    eval_every: int = 20
-    """Evaluate after every ``eval_every`` training episodes."""
-    eval_episodes: int = 20
-    """Greedy episodes per evaluation."""
-    solved_at: float = 475.0
-    """Stop once the mean evaluation return reaches this (CartPole-v1's official threshold)."""
-
-
-def mlp(inputs: int, outputs: int, hidden: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(inputs, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                         nn.Linear(hidden, outputs))
+    """Width of the two tanh hidden layers of each network (:class:`utils.nets.ActorCritic`)."""
 
 
 @dataclass
 class ACResult:
-    """What :func:`train` returns: the two networks and everything needed for the learning curve."""
+    """What :func:`train` returns: the networks and the log of every training episode."""
 
-    actor: nn.Module
-    critic: nn.Module
+    model: ActorCritic
     config: ACConfig
     episode_returns: list = field(default_factory=list)    # return of every training episode
     episode_end_steps: list = field(default_factory=list)  # environment step at which it ended
-    evaluations: list = field(default_factory=list)        # (step, mean greedy return)
-    solved_step: int | None = None                         # first step at which an evaluation passed
     seconds: float = 0.0
 
 
@@ -100,68 +90,7 @@ def evaluate(actor: nn.Module, env_id: str = "CartPole-v1", episodes: int = 20, 
 
 
 @single_threaded
-def train(config: ACConfig = ACConfig(), progress: bool = True) -> ACResult:
-    """Train a one-step actor-critic until it is solved or ``config.max_steps`` steps are spent."""
-    torch.manual_seed(config.seed)
-    env = gym.make(config.env_id)
-    obs_dim, n_actions = env.observation_space.shape[0], env.action_space.n
-    actor, critic = mlp(obs_dim, n_actions, config.hidden), mlp(obs_dim, 1, config.hidden)
-    actor_opt = torch.optim.Adam(actor.parameters(), lr=config.actor_lr)
-    critic_opt = torch.optim.Adam(critic.parameters(), lr=config.critic_lr)
-    result = ACResult(actor, critic, config)
-
-    start = time.time()
-    obs, _ = env.reset(seed=config.seed)
-    episode_return = 0.0
-    bar = tqdm(total=config.max_steps, desc="one-step actor-critic", disable=not progress, mininterval=1)
-    for step in range(1, config.max_steps + 1):
-        state = torch.as_tensor(obs, dtype=torch.float32)
-        dist = Categorical(logits=actor(state))
-        action = dist.sample()
-        obs, reward, terminated, truncated, _ = env.step(action.item())
-        episode_return += reward
-
-        # The critic's TD target: nothing is bootstrapped after a true terminal state; after a time-limit
-        # truncation the next state still had a future, so V(s_{t+1}) is kept.
-        value = critic(state).squeeze()
-        with torch.no_grad():
-            next_value = critic(torch.as_tensor(obs, dtype=torch.float32)).item()
-        td_target = float(td_targets(reward, next_value, terminated, config.gamma))
-        td_error = td_target - value
-
-        critic_loss = td_error.pow(2)
-        critic_opt.zero_grad()
-        critic_loss.backward()
-        critic_opt.step()
-
-        # The actor follows the TD error, a one-sample estimate of the advantage of the action it took.
-        actor_loss = -td_error.detach() * dist.log_prob(action) - config.ent_coef * dist.entropy()
-        actor_opt.zero_grad()
-        actor_loss.backward()
-        actor_opt.step()
-
-        if terminated or truncated:
-            result.episode_returns.append(episode_return)
-            result.episode_end_steps.append(step)
-            episode_return = 0.0
-            obs, _ = env.reset()
-            if len(result.episode_returns) % config.eval_every == 0:
-                score = float(evaluate(actor, config.env_id, config.eval_episodes, seed=10_000 + step).mean())
-                result.evaluations.append((step, score))
-                bar.set_postfix(eval=f"{score:.0f}", refresh=False)
-                if score >= config.solved_at:
-                    result.solved_step = step
-                    break
-        if step % 1000 == 0:
-            bar.update(1000)
-    bar.close()
-    env.close()
-    result.seconds = time.time() - start
-    return result
-
-
-@single_threaded
-def value_vs_returns(actor: nn.Module, critic: nn.Module, episodes: int = 10, gamma: float = 0.99,
+def value_vs_returns(model: ActorCritic, episodes: int = 10, gamma: float = 0.99,
                      seed: int = 20_000, env_id: str = "CartPole-v1") -> dict:
     """Run ``episodes`` episodes of the (sampling) actor; for every visited state, the critic's ``V(s_t)``
     and the discounted return ``G_t`` actually observed from it, with the step index and how the episode ended.
@@ -175,12 +104,12 @@ def value_vs_returns(actor: nn.Module, critic: nn.Module, episodes: int = 10, ga
         while not done:
             states.append(obs)
             with torch.no_grad():
-                probs = torch.softmax(actor(torch.as_tensor(obs, dtype=torch.float32)), -1)
+                probs = torch.softmax(model(torch.as_tensor(obs, dtype=torch.float32)), -1)
             obs, reward, terminated, truncated, _ = env.step(torch.multinomial(probs, 1, generator=generator).item())
             rewards.append(reward)
             done = terminated or truncated
         with torch.no_grad():
-            values = critic(torch.as_tensor(np.array(states), dtype=torch.float32)).squeeze(1).numpy()
+            values = model.value(torch.as_tensor(np.array(states), dtype=torch.float32)).numpy()
         rows["value"].append(values)
         rows["observed"].append(reward_to_go(rewards, gamma))
         rows["t"].append(np.arange(len(rewards)))
@@ -188,3 +117,45 @@ def value_vs_returns(actor: nn.Module, critic: nn.Module, episodes: int = 10, ga
         rows["truncated"].append(np.full(len(rewards), bool(truncated)))
     env.close()
     return {k: np.concatenate(v) for k, v in rows.items()}
+
+
+# >>> #@save from notebooks/02_actor_critic.ipynb: edit it there, then run `python -m utils.export`
+def train(config: ACConfig = ACConfig(), progress: bool = True) -> ACResult:
+    """One-step actor-critic: after every environment step, one update of the critic and of the actor."""
+    torch.manual_seed(config.seed)
+    env = gym.make(config.env_id)
+    model = ActorCritic(env.observation_space.shape[0], env.action_space.n, config.hidden)
+    optimizer = torch.optim.Adam([{"params": model.actor.parameters(), "lr": config.actor_lr},  # two step
+                                  {"params": model.critic.parameters(), "lr": config.critic_lr}])  # sizes
+    result, start, episode_return = ACResult(model, config), time.time(), 0.0
+    obs, _ = env.reset(seed=config.seed)
+    for step in tqdm(range(1, config.max_steps + 1), desc="one-step actor-critic", disable=not progress,
+                     mininterval=1, leave=False):
+        state = torch.as_tensor(obs, dtype=torch.float32)
+        dist = Categorical(logits=model(state))
+        action = dist.sample()
+        obs, reward, terminated, truncated, _ = env.step(action.item())
+        episode_return += reward
+
+        value = model.value(state)  # V_w(s_t), the prediction that learns
+        with torch.no_grad():       # the target is held fixed: a semi-gradient
+            next_value = model.value(torch.as_tensor(obs, dtype=torch.float32))
+        td_target = reward + config.gamma * (1.0 - terminated) * next_value  # truncated: V(s_{t+1}) kept
+        td_error = td_target - value                                         # delta_t
+        critic_loss = td_error.pow(2)
+        actor_loss = -td_error.detach() * dist.log_prob(action) - config.ent_coef * dist.entropy()
+        optimizer.zero_grad()
+        (critic_loss + actor_loss).backward()  # separate networks: each loss moves only its own one
+        optimizer.step()
+
+        if terminated or truncated:
+            result.episode_returns.append(episode_return)
+            result.episode_end_steps.append(step)
+            episode_return = 0.0
+            obs, _ = env.reset()
+            if solved(result.episode_returns):
+                break
+    env.close()
+    result.seconds = time.time() - start
+    return result
+# <<< #@save

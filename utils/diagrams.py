@@ -1,11 +1,14 @@
 """Diagrams drawn with matplotlib, so the course needs no image files.
 
-Introduced in notebook 02 (the actor-critic loop).
+Introduced in notebook 02 (the actor-critic loop); notebook 03 adds what a rollout's targets are made of.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from utils.returns import gae
 
 
 def _box(ax, xy, text, color, width=2.6, height=1.0):
@@ -43,4 +46,46 @@ def actor_critic_loop(ax=None):
     ax.set_ylim(-0.4, 5.6)
     ax.axis("off")
     ax.set_title("One-step actor–critic: the critic's TD error replaces the Monte-Carlo return")
+    return ax
+
+
+def rollout_targets(ax=None, n_steps: int = 5, gamma: float = 0.99, lam: float = 1.0, terminated_at: int | None = None):
+    """What the critic's target ``A_t + V(s_t)`` of each position of one rollout is made of, read off
+    :func:`utils.returns.gae` itself: the targets are linear in the rewards and values, so feeding it one reward
+    (or one value) at a time gives each one's coefficient. Introduced in notebook 03."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.55 * n_steps + 1.2))
+    T = n_steps
+    terminated = np.zeros(T)
+    if terminated_at is not None:
+        terminated[terminated_at] = 1.0
+
+    def target(rewards, v):  # v: V(s_0) .. V(s_T); inside an episode V(s_{t+1}) is the next position's V(s_t)
+        return gae(rewards, v[:-1], v[1:], terminated, None, gamma, lam) + v[:-1]
+
+    from_rewards = np.array([target(np.eye(T)[k], np.zeros(T + 1)) for k in range(T)]).T  # [position t, reward k]
+    from_values = np.array([target(np.zeros(T), np.eye(T + 1)[j]) for j in range(T + 1)]).T  # [t, value j]
+    weights = np.concatenate([from_rewards, from_values[:, 1:]], axis=1)  # V(s_0) never enters any target
+    labels = [f"$r_{k}$" for k in range(T)] + [f"$V(s_{j})$" for j in range(1, T + 1)]
+    for t in range(T):
+        for col, w in enumerate(weights[t]):
+            if abs(w) > 1e-12:
+                color = "#cfe8c9" if col < T else "#f7d3b5"
+                ax.add_patch(plt.Rectangle((col - 0.45, t - 0.4), 0.9, 0.8, facecolor=color, edgecolor="grey"))
+                ax.text(col, t, f"{w:.2f}", ha="center", va="center", fontsize=8)
+        n_rewards = int(np.sum(np.abs(from_rewards[t]) > 1e-12))
+        boot = [j for j in range(1, T + 1) if abs(from_values[t, j]) > 1e-12]
+        tail = " + " + ", ".join(f"$V(s_{j})$" for j in boot) if boot else ", no bootstrap"
+        ax.text(2 * T + 0.2, t, f"{n_rewards} reward{'s' * (n_rewards != 1)}{tail}", va="center", fontsize=9)
+    if terminated_at is not None:
+        ax.axvline(terminated_at + 0.5, color="#b4441c", linewidth=2)
+        ax.text(terminated_at + 0.55, -0.75, "pole falls", color="#b4441c", fontsize=9)
+    ax.set_xticks(range(2 * T), labels, fontsize=9)
+    ax.set_yticks(range(T), [f"t = {t}" for t in range(T)])
+    ax.set_xlim(-0.6, 2 * T + 3.2)
+    ax.set_ylim(T - 0.5, -1.0)
+    ax.set_ylabel("position in the rollout")
+    ax.grid(False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     return ax

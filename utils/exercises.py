@@ -1,5 +1,6 @@
 """Checkers for the exercises of notebooks 01-03: run a learner's function on small cases, compare it with the
-reference in :mod:`utils.returns`, and say what differs (recognising the usual mistakes by their output).
+reference (:mod:`utils.returns`, :func:`utils.a2c_scratch.a2c_loss`), and say what differs, recognising the
+usual mistakes by their output (and, for the A2C loss, by the gradients it sends to each input).
 
 Each checker returns ``True`` when every case matches, and prints one short report. A stub that still raises
 ``NotImplementedError`` is reported as "not implemented yet" rather than crashing the notebook.
@@ -7,8 +8,10 @@ Each checker returns ``True`` when every case matches, and prints one short repo
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from utils import returns as ref
+from utils.a2c_scratch import a2c_loss
 
 
 def _fmt(x) -> str:
@@ -169,6 +172,105 @@ def check_gae(fn) -> bool:
         ("these are the value targets A_t + V(s_t), not the advantages.", _gae_variant(keep_boot, cut_at_end, add_values=True)),
     ]
     return _report("gae", fn, _gae_cases(), lambda **case: ref.gae(**case), mistakes)
+
+
+INPUTS = ("log_probs", "entropy", "values", "next_values")
+
+
+def _a2c_case(seed: int, vf_coef: float, ent_coef: float) -> dict:
+    """A batch of 6 steps whose advantages and returns are still attached to the critic's graph, as they are
+    when computed from the critic's outputs without ``torch.no_grad()``: detaching is the learner's job."""
+    g = torch.Generator().manual_seed(seed)
+    leaves = {name: torch.randn(6, generator=g).requires_grad_() for name in INPUTS}
+    with torch.no_grad():
+        leaves["entropy"].abs_()
+    rewards = torch.ones(6)
+    returns = rewards + 0.9 * leaves["next_values"]  # one-step targets r + gamma V(s_{t+1})
+    return dict(leaves=leaves, returns=returns, advantages=returns - leaves["values"], vf_coef=vf_coef,
+                ent_coef=ent_coef)
+
+
+def _loss_and_grads(fn, case) -> tuple[float, dict]:
+    """Run ``fn`` on a fresh copy of ``case``'s graph; return the loss and its gradient for every input."""
+    case = _a2c_case(*case)
+    leaves = case["leaves"]
+    loss = fn(leaves["log_probs"], leaves["entropy"], leaves["values"], case["advantages"], case["returns"],
+              case["vf_coef"], case["ent_coef"])
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        raise TypeError(f"the loss should be a scalar tensor, got {type(loss).__name__} "
+                        f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else ''}")
+    grads = torch.autograd.grad(loss, [leaves[n] for n in INPUTS], allow_unused=True)
+    return float(loss.detach()), {n: np.zeros(6) if g is None else g.numpy() for n, g in zip(INPUTS, grads)}
+
+
+def check_a2c_loss(fn) -> bool:
+    """Check ``fn(log_probs, entropy, values, advantages, returns, vf_coef, ent_coef) -> loss`` (notebook 03):
+    its value, and the gradient it sends to the log-probabilities, the entropy, V(s_t) and V(s_{t+1})."""
+    def wrong(policy="-mean(A.detach() * logp)", value="mean((R.detach() - V)^2)", entropy=-1.0, weight=True):
+        policies = {"-mean(A.detach() * logp)": lambda A, R, lp: -(A.detach() * lp).mean(),
+                    "-mean(A * logp)": lambda A, R, lp: -(A * lp).mean(),
+                    "+mean(A.detach() * logp)": lambda A, R, lp: (A.detach() * lp).mean(),
+                    "-sum(A.detach() * logp)": lambda A, R, lp: -(A.detach() * lp).sum(),
+                    "-mean(R.detach() * logp)": lambda A, R, lp: -(R.detach() * lp).mean()}
+        values = {"mean((R.detach() - V)^2)": lambda R, V: (R.detach() - V).pow(2).mean(),
+                  "mean((R - V)^2)": lambda R, V: (R - V).pow(2).mean()}
+
+        def loss(log_probs, entropy_, values_, advantages, returns, vf_coef, ent_coef):
+            return (policies[policy](advantages, returns, log_probs)
+                    + (vf_coef if weight else 1.0) * values[value](returns, values_)
+                    + entropy * ent_coef * entropy_.mean())
+        return loss
+
+    mistakes = [
+        ("the advantage is not detached: the policy term also pushes V(s_t) and V(s_{t+1}), so the critic "
+         "learns to please the actor instead of predicting returns.", wrong(policy="-mean(A * logp)")),
+        ("the value target is not detached: the value term also moves V(s_{t+1}) towards V(s_t) (a full "
+         "gradient); TD learning moves only the prediction towards the target (a semi-gradient).",
+         wrong(value="mean((R - V)^2)")),
+        ("neither the advantage nor the value target is detached.",
+         wrong(policy="-mean(A * logp)", value="mean((R - V)^2)")),
+        ("the policy term has the wrong sign: the optimiser minimises the loss and we want to maximise "
+         "E[A log pi], so the loss holds its negative.", wrong(policy="+mean(A.detach() * logp)")),
+        ("the entropy term has the wrong sign: subtracting the entropy from the loss is what rewards "
+         "randomness; adding it punishes exploration.", wrong(entropy=1.0)),
+        ("vf_coef is missing: the value term enters the loss with weight vf_coef.", wrong(weight=False)),
+        ("the policy term is summed over the batch instead of averaged, so its size grows with the batch.",
+         wrong(policy="-sum(A.detach() * logp)")),
+        ("the returns weight the log-probabilities instead of the advantages: REINFORCE without a baseline.",
+         wrong(policy="-mean(R.detach() * logp)")),
+    ]
+    cases = [(0, 0.5, 0.01), (1, 0.25, 0.1), (2, 1.0, 0.0)]
+    for case in cases:
+        try:
+            got = _loss_and_grads(fn, case)
+        except NotImplementedError as error:
+            print(f"a2c_loss: not implemented yet. {error}")
+            return False
+        except Exception as error:  # noqa: BLE001 - the learner's error, shown in one line
+            print(f"✗ a2c_loss raised {type(error).__name__}: {error}")
+            return False
+        expected = _loss_and_grads(a2c_loss, case)
+        differs = _a2c_differences(got, expected)
+        if not differs:
+            continue
+        print(f"✗ a2c_loss (vf_coef={case[1]}, ent_coef={case[2]}): {'; '.join(differs)}")
+        for explanation, mistake in mistakes:
+            if not _a2c_differences(got, _loss_and_grads(mistake, case)):
+                print(f"    Looks like: {explanation}")
+                break
+        else:
+            print("    (not one of the usual mistakes: compare each term with the equation, and ask which "
+                  "inputs the gradient should flow through)")
+        return False
+    print(f"✓ a2c_loss: the value and the gradients match the reference in all {len(cases)} cases.")
+    return True
+
+
+def _a2c_differences(got, expected) -> list[str]:
+    (loss, grads), (loss_ref, grads_ref) = got, expected
+    out = [] if np.isclose(loss, loss_ref, rtol=1e-5, atol=1e-6) else [f"loss {loss:.4f}, expected {loss_ref:.4f}"]
+    return out + [f"wrong gradient reaches {name}" for name in INPUTS
+                  if not np.allclose(grads[name], grads_ref[name], rtol=1e-5, atol=1e-6)]
 
 
 # ------------------------------------------------------------------------------------------------- solutions

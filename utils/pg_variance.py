@@ -5,27 +5,24 @@ baselines, TD errors and GAE. The plan is the same in both:
 
 1. :func:`fixed_policy`: a small seeded MLP, briefly trained with REINFORCE so that episodes vary in length,
    then frozen;
-2. :func:`collect_episodes`: many independent episodes of that policy (CartPole's numpy-vectorised env, fast);
+2. :func:`utils.episodes.collect_episodes`: many independent episodes of that policy;
 3. :func:`score_vectors`: ``grad_theta log pi(a_t|s_t)`` for every step, one row per step (``torch.func``);
 4. :func:`per_episode_gradients`: each episode's gradient estimate ``sum_t score_t * psi_t`` for any weights
    ``psi`` (full return, reward-to-go, advantages ...): one independent sample of the estimator per episode;
-5. :func:`batch_variance` and :func:`summarise`: the variance of the batch mean over disjoint batches, the
+5. :func:`batch_variance` and :func:`signal_power`: the variance of the batch mean over disjoint batches, the
    signal and the number of episodes a given signal-to-noise ratio costs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from utils.returns import reward_to_go
+from utils.episodes import Episodes, collect_episodes
+from utils.reinforce import reinforce_update
+from utils.returns import full_returns, gae, n_step_returns, reward_to_go, td_errors
 from utils.threads import single_threaded
-
-ENV_ID = "CartPole-v1"
 
 
 class PolicyNet(nn.Module):
@@ -39,91 +36,10 @@ class PolicyNet(nn.Module):
         return self.net(obs)
 
 
-@dataclass
-class Episodes:
-    """Complete episodes stored end to end: step arrays of length ``sum(lengths)`` plus episode boundaries."""
-
-    obs: np.ndarray          # (steps, 4) s_t
-    actions: np.ndarray      # (steps,)   a_t
-    rewards: np.ndarray      # (steps,)   r_t
-    next_obs: np.ndarray     # (steps, 4) s_{t+1}, the real final state at the last step
-    terminated: np.ndarray   # (steps,)   True at the last step if the pole fell
-    truncated: np.ndarray    # (steps,)   True at the last step if the 500-step limit cut the episode
-    lengths: np.ndarray      # (episodes,)
-
-    @property
-    def starts(self) -> np.ndarray:
-        return np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(int)
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def split(self, steps: np.ndarray) -> list[np.ndarray]:
-        """Cut a per-step array into one array per episode."""
-        return np.split(steps, np.cumsum(self.lengths)[:-1])
-
-    def returns(self) -> np.ndarray:
-        """Undiscounted return of every episode (CartPole: its length)."""
-        return np.add.reduceat(self.rewards, self.starts)
-
-    def per_step(self, fn) -> np.ndarray:
-        """Apply ``fn(episode_rewards) -> per-step weights`` to every episode and join the results."""
-        return np.concatenate([fn(r) for r in self.split(self.rewards)])
-
-
-@single_threaded
-def collect_episodes(policy: nn.Module, n_episodes: int, seed: int, batch: int = 256,
-                     progress: bool = True, desc: str = "episodes") -> Episodes:
-    """Run ``n_episodes`` independent episodes of ``policy`` (actions sampled), ``batch`` of them side by side.
-
-    Each environment of the vectorised CartPole contributes its *first* episode only, so every episode starts
-    from a fresh random state and episodes are independent. Seeded: the same call gives the same episodes.
-    """
-    generator = torch.Generator().manual_seed(seed)
-    parts, lengths = [], []
-    bar = tqdm(total=n_episodes, desc=desc, disable=not progress, leave=False)
-    for chunk, start in enumerate(range(0, n_episodes, batch)):
-        n = min(batch, n_episodes - start)
-        env = gym.make_vec(ENV_ID, num_envs=n, vectorization_mode="vector_entry_point")
-        obs, _ = env.reset(seed=seed * 10_007 + chunk)
-        alive = np.ones(n, dtype=bool)
-        steps = []  # per time step: (alive mask, obs, action, reward, next_obs, terminated, truncated)
-        while alive.any():
-            with torch.no_grad():
-                logits = policy(torch.as_tensor(obs))
-            actions = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(1).numpy()
-            next_obs, rewards, terminated, truncated, _ = env.step(actions)
-            steps.append((alive.copy(), obs, actions, rewards, next_obs, terminated, truncated))
-            alive &= ~(terminated | truncated)
-            obs = next_obs
-        env.close()
-        mask, *fields = (np.stack([s[k] for s in steps]) for k in range(7))  # each (time, env, ...)
-        for i in range(n):  # reorder time-major data into one block per episode
-            parts.append([f[mask[:, i], i] for f in fields])
-            lengths.append(int(mask[:, i].sum()))
-        bar.update(n)
-    bar.close()
-    fields = [np.concatenate([p[k] for p in parts]) for k in range(6)]
-    return Episodes(fields[0].astype(np.float32), fields[1].astype(np.int64), fields[2].astype(np.float64),
-                    fields[3].astype(np.float32), fields[4].astype(bool), fields[5].astype(bool),
-                    np.array(lengths))
-
-
-def reinforce_update(policy: nn.Module, optimizer: torch.optim.Optimizer, episodes: Episodes) -> None:
-    """One REINFORCE step with reward-to-go: ascend ``mean over episodes of sum_t log pi(a_t|s_t) G_t``."""
-    weights = torch.as_tensor(episodes.per_step(reward_to_go), dtype=torch.float32)
-    logp = torch.log_softmax(policy(torch.as_tensor(episodes.obs)), -1)
-    logp = logp.gather(1, torch.as_tensor(episodes.actions)[:, None]).squeeze(1)
-    loss = -(logp * weights).sum() / len(episodes)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-
-
 @single_threaded
 def fixed_policy(seed: int = 0, updates: int = 20, episodes_per_update: int = 16, lr: float = 0.01,
                  hidden: int = 32, progress: bool = True) -> PolicyNet:
-    """A seeded :class:`PolicyNet` after ``updates`` REINFORCE steps, frozen (no gradients are kept on it).
+    """A seeded :class:`PolicyNet` after ``updates`` undiscounted REINFORCE steps (notebook 01's update), frozen.
 
     A freshly initialised network drops the pole in ~20 steps every time; a few updates make it good
     enough that episode lengths spread out, which is the regime where the variance problem shows.
@@ -132,8 +48,8 @@ def fixed_policy(seed: int = 0, updates: int = 20, episodes_per_update: int = 16
     policy = PolicyNet(hidden=hidden)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     for update in tqdm(range(updates), desc="REINFORCE warm-up", disable=not progress, leave=False):
-        reinforce_update(policy, optimizer, collect_episodes(policy, episodes_per_update, seed=seed * 1000 + update,
-                                                             progress=False))
+        episodes = collect_episodes(policy, episodes_per_update, seed=seed * 1000 + update, progress=False)
+        reinforce_update(policy, optimizer, episodes, gamma=1.0)
     return policy.eval().requires_grad_(False)
 
 
@@ -255,49 +171,55 @@ def fit_value_function(episodes: Episodes, gamma: float = 1.0, epochs: int = 20,
     return value
 
 
-def estimator_weights(episodes: Episodes, value, lambdas=(0.9, 0.95, 1.0), gamma: float = 1.0) -> dict[str, np.ndarray]:
+def estimator_weights(episodes: Episodes, value, n_steps=(5, 20), lambdas=(0.9, 0.95, 1.0),
+                      gamma: float = 1.0) -> dict[str, np.ndarray]:
     """The per-step weight ``psi_t`` of every estimator compared in notebook 03, from :mod:`utils.returns`.
 
-    ``value`` maps states to ``V(s)``. Every episode ends with a terminated or truncated step, so the GAE
-    recursion over the concatenated episodes restarts at each episode boundary by itself.
+    ``value`` maps states to ``V(s)``. Every episode ends with a terminated or truncated step, so the n-step
+    sums and the GAE recursion over the concatenated episodes stop at each episode boundary by themselves.
     """
-    from utils.returns import full_returns, gae, td_errors
-
     values, next_values = value(episodes.obs), value(episodes.next_obs)
     rtg = episodes.per_step(lambda r: reward_to_go(r, gamma))
     weights = {
         "(a) full return": episodes.per_step(lambda r: full_returns(r, gamma)),
         "(b) reward-to-go": rtg,
         "(c) reward-to-go − V(s)": rtg - values,
-        "(d) TD error (TD(0))": td_errors(episodes.rewards, values, next_values, episodes.terminated, gamma),
+        "(d) TD error (1-step)": td_errors(episodes.rewards, values, next_values, episodes.terminated, gamma),
     }
+    for n in n_steps:
+        weights[f"(e) {n}-step return − V(s)"] = n_step_returns(episodes.rewards, next_values, episodes.terminated,
+                                                                 episodes.truncated, gamma, n) - values
     for lam in lambdas:
-        weights[f"(e) GAE λ={lam}"] = gae(episodes.rewards, values, next_values, episodes.terminated,
+        weights[f"(f) GAE λ={lam}"] = gae(episodes.rewards, values, next_values, episodes.terminated,
                                           episodes.truncated, gamma, lam)
     return weights
 
 
 def compare_estimators(grads: dict[str, np.ndarray], reference: np.ndarray, reference_variance: float,
                        reference_episodes: int) -> list[dict]:
-    """One row per estimator: its variance, and how far its mean lies from the reference gradient.
+    """One row per estimator: its variance, and its bias against a reference gradient from other episodes.
 
-    ``relative_error = ||mean - reference|| / ||reference||``; ``noise_floor`` is the value that error would
-    take for an *unbiased* estimator from sampling noise alone (its own and the reference's), so an error well
-    above the floor is bias. ``episodes_for_snr1 = variance / ||reference||^2``.
+    Sampling noise inflates ``||mean - reference||^2`` by ``variance / M + reference_variance / M_ref`` on
+    average, and ``||reference||^2`` by ``reference_variance / M_ref``; both are subtracted, as in
+    :func:`signal_power`, so ``relative_bias`` estimates ``||E g - grad J|| / ||grad J||`` and is about 0 for an
+    unbiased estimator. ``noise_floor`` is the size of that sampling noise relative to ``||grad J||``: a bias
+    well below it is not resolved. ``episodes_for_snr1 = variance / ||grad J||^2``.
     """
-    ref_norm2 = float(np.sum(reference ** 2))
+    reference_noise = reference_variance / reference_episodes
+    signal = float(np.sum(reference ** 2)) - reference_noise  # unbiased ||grad J||^2
     first = None
     rows = []
     for name, g in grads.items():
         variance = total_variance(g)
         first = variance if first is None else first
-        noise = np.sqrt(variance / len(g) + reference_variance / reference_episodes)
+        noise = variance / len(g) + reference_noise
+        miss = float(np.sum((g.mean(0) - reference) ** 2))
         rows.append({
             "estimator": name, "variance": variance, "variance_vs_a": variance / first,
-            "relative_error": float(np.linalg.norm(g.mean(0) - reference)) / np.sqrt(ref_norm2),
-            "noise_floor": float(noise / np.sqrt(ref_norm2)),
-            "cosine": float(g.mean(0) @ reference / (np.linalg.norm(g.mean(0)) * np.sqrt(ref_norm2))),
-            "episodes_for_snr1": variance / ref_norm2,
+            "relative_bias": float(np.sqrt(max(miss - noise, 0.0) / signal)),
+            "noise_floor": float(np.sqrt(noise / signal)),
+            "cosine": float(g.mean(0) @ reference / (np.linalg.norm(g.mean(0)) * np.linalg.norm(reference))),
+            "episodes_for_snr1": variance / signal,
         })
     return rows
 
