@@ -22,7 +22,7 @@ test: install
 	COURSE_SMOKE=1 MPLBACKEND=Agg $(VENV)/bin/python -m pytest -q notebooks tests
 
 clean-notebooks: install
-	$(VENV)/bin/python -m utils.notebooks --strip notebooks/*.ipynb
+	$(VENV)/bin/python -m utils.course.notebooks --strip notebooks/*.ipynb
 
 check-requirements: install
 	$(VENV)/bin/python scripts/check_requirements.py

@@ -24,7 +24,7 @@ WALKERS = ("AntBulletEnv-v0", "Walker2DBulletEnv-v0")
 
 
 def _raw_worker(env_id: str, steps: int, queue) -> None:
-    from utils.envs import make_env
+    from utils.walkers.envs import make_env
 
     env = make_env(env_id)
     env.reset(seed=0)

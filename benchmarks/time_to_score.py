@@ -1,7 +1,7 @@
 """Time-to-score: wall-clock until the periodic evaluation mean first reaches a target.
 
 ``python benchmarks/time_to_score.py`` trains the reference recipe and the course pipeline with the same
-``utils.training.train`` machinery (evaluation every 25k steps, 5 deterministic episodes, statistics frozen;
+``utils.walkers.runs.train`` machinery (evaluation every 25k steps, 5 deterministic episodes, statistics frozen;
 evaluation time excluded from the clock), stopping at the target or at ``--max-steps``. Seeds are printed
 and stored in ``benchmarks/results/time_to_score.json``.
 """
@@ -12,8 +12,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from utils.recipes import RECIPES
-from utils.training import train
+from utils.walkers.recipes import RECIPES
+from utils.walkers.runs import train
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {"AntBulletEnv-v0": 1000.0, "Walker2DBulletEnv-v0": 800.0}

@@ -15,8 +15,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from utils.evaluation import evaluate
-from utils.loading import load_agent
+from utils.walkers.scoring import evaluate
+from utils.walkers.loading import load_agent
 
 SELECTION = {"episodes": 10, "seed": 100}
 REPORT = {"episodes": 10, "seed": 7}

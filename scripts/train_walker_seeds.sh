@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train the biped's recipe (utils/recipes.py: WALKER) with three training seeds, side by side, with the project's
+# Train the biped's recipe (utils/walkers/recipes.py: WALKER) with three training seeds, side by side, with the project's
 # own command. Runs land in runs/walker/seed<S>; their logs are kept beside the shipped agent.
 # After a crash, run it again with RESUME=1 to continue from the latest checkpoints.
 set -euo pipefail

@@ -1,7 +1,7 @@
 """Shared fixtures: one tiny trained and packaged run, reused by the training and loading tests."""
 import pytest
 
-from utils.training import train
+from utils.walkers.runs import train
 
 TINY = dict(eval_every=320, eval_episodes=1, checkpoint_every=320, final_episodes=2, video_steps=20, progress=False)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from utils import colab
-from utils.notebooks import ROOT, course_settings, setup_cell
+from utils.course import colab
+from utils.course.notebooks import ROOT, course_settings, setup_cell
 
 GITHUB_URL = f"https://github.com/{course_settings()['repository']}.git"
 COLAB_HOME = "/content/a2c-course"

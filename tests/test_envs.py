@@ -1,4 +1,4 @@
-"""Unit tests of the environment helpers: utils.envs, utils.parallel, utils.video and the smoke switch."""
+"""Unit tests of the environment helpers: utils.walkers.envs, utils.walkers.split_vec_env, utils.walkers.video and the smoke switch."""
 import multiprocessing as mp
 import subprocess
 import sys
@@ -9,15 +9,15 @@ import pytest
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from utils.config import SMOKE_VARIABLE, budget
-from utils.envs import UnknownEnvironmentError, bullet_ids, make_env, make_vec
-from utils.parallel import SplitVecEnv
-from utils.video import record_video
+from utils.course.smoke import SMOKE_VARIABLE, budget
+from utils.walkers.envs import UnknownEnvironmentError, bullet_ids, make_env, make_vec
+from utils.walkers.split_vec_env import SplitVecEnv
+from utils.walkers.video import record_video
 
 BANNERS = ("argv[0]=", "pybullet build time")
 
 
-# --- utils.envs -------------------------------------------------------------------------------------
+# --- utils.walkers.envs -------------------------------------------------------------------------------------
 def test_unknown_env_id_names_close_matches_and_bullet_ids():
     with pytest.raises(UnknownEnvironmentError) as caught:
         make_env("Walker2DBullet-v0")
@@ -47,7 +47,7 @@ def test_walkers_have_the_documented_spaces():
             env.close()
 
 
-# --- utils.parallel ---------------------------------------------------------------------------------
+# --- utils.walkers.split_vec_env ---------------------------------------------------------------------------------
 def test_split_vec_env_matches_dummy_vec_env():
     """Same seed, same actions: SplitVecEnv returns exactly what DummyVecEnv returns, auto-resets included."""
     serial = make_vec("Walker2DBulletEnv-v0", n_envs=3, seed=7, parallel=False)
@@ -92,7 +92,7 @@ import numpy as np
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
-from utils.envs import make_env, make_vec
+from utils.walkers.envs import make_env, make_vec
 
 venv = make_vec_env(functools.partial(make_env, "AntBulletEnv-v0"), n_envs=2, seed=0, vec_env_cls=SubprocVecEnv)
 assert venv.reset().shape == (2, 28)
@@ -112,7 +112,7 @@ print("workers ok")
     assert not [b for b in BANNERS if b in output], f"PyBullet banner leaked: {output[:500]!r}"
 
 
-# --- utils.video ------------------------------------------------------------------------------------
+# --- utils.walkers.video ------------------------------------------------------------------------------------
 def test_record_video_writes_an_mp4_with_one_frame_per_step(tmp_path):
     rng = np.random.default_rng(0)
     flail = lambda obs: rng.uniform(-1, 1, size=6)  # any callable obs -> action is a policy
@@ -130,7 +130,7 @@ def test_record_video_writes_an_mp4_with_one_frame_per_step(tmp_path):
         record_video("Walker2DBulletEnv-v0", path=tmp_path / "none.mp4", steps=0)
 
 
-# --- utils.config -----------------------------------------------------------------------------------
+# --- utils.course.smoke -----------------------------------------------------------------------------------
 def test_budget_respects_the_smoke_switch(monkeypatch):
     monkeypatch.setenv(SMOKE_VARIABLE, "1")
     assert budget(2_000_000, 3_200) == 3_200

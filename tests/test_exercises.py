@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from utils import exercises
-from utils import returns as ref
-from utils.a2c_scratch import a2c_loss
+from utils.theory import exercises
+from utils.theory import returns as ref
+from utils.theory.a2c_scratch import a2c_loss
 
 
 def test_reference_solutions_pass(capsys):

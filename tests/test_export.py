@@ -1,20 +1,20 @@
-"""The algorithms live in notebook cells; `utils` keeps exported copies that must not drift (utils.export)."""
+"""The algorithms live in notebook cells; `utils` keeps exported copies that must not drift (utils.course.export)."""
 import nbformat
 import pytest
 
-from utils.export import END, begin_line, drift, exported, saved_cells
-from utils.notebooks import NOTEBOOKS
+from utils.course.export import END, begin_line, drift, exported, saved_cells
+from utils.course.notebooks import NOTEBOOKS
 
 
 def test_every_saved_cell_matches_its_copy_in_utils():
-    assert not drift(), "run `python -m utils.export` after editing a #@save cell:\n" + "\n".join(drift())
+    assert not drift(), "run `python -m utils.course.export` after editing a #@save cell:\n" + "\n".join(drift())
 
 
 def test_the_algorithms_are_exported():
     names = {module: [body.split("(")[0].split()[-1] for bodies in cells.values() for body in bodies]
              for module, cells in saved_cells().items()}
-    assert names == {"utils/reinforce.py": ["reinforce_update", "train_reinforce", "baseline_update"],
-                     "utils/actor_critic.py": ["train"], "utils/a2c_scratch.py": ["a2c_loss", "train"]}
+    assert names == {"utils/theory/reinforce.py": ["reinforce_update", "train_reinforce", "baseline_update"],
+                     "utils/theory/actor_critic.py": ["train_actor_critic"], "utils/theory/a2c_scratch.py": ["a2c_loss", "train_a2c"]}
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)

@@ -17,10 +17,10 @@ from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, 
 from huggingface_sb3.push_to_hub import generate_metadata
 from stable_baselines3 import A2C
 
-from utils import hub
-from utils.course import AGENTS
-from utils.evaluation import evaluate
-from utils.loading import MANIFEST, AgentLoadError, load_agent
+from utils.walkers import hub
+from utils.course.session import AGENTS
+from utils.walkers.scoring import evaluate
+from utils.walkers.loading import MANIFEST, AgentLoadError, load_agent
 
 PACKAGES = sorted(p for p in AGENTS.iterdir() if (p / "results.json").is_file())
 

@@ -5,10 +5,10 @@ import shutil
 import pytest
 from stable_baselines3.common.vec_env import VecNormalize
 
-from utils import hub
-from utils.envs import make_vec
-from utils.evaluation import NormalizationModeError, evaluate
-from utils.loading import AgentLoadError, load_agent, load_model, load_vec_normalize
+from utils.walkers import hub
+from utils.walkers.envs import make_vec
+from utils.walkers.scoring import NormalizationModeError, evaluate
+from utils.walkers.loading import AgentLoadError, load_agent, load_model, load_vec_normalize
 
 ANT_ZIP = "a2c-AntBulletEnv-v0.zip"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.notebooks import BADGE_PATTERN, NOTEBOOKS, ROOT, badge, is_setup_cell, setup_cell
+from utils.course.notebooks import BADGE_PATTERN, NOTEBOOKS, ROOT, badge, is_setup_cell, setup_cell
 
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 TOKEN = re.compile(r"hf_[A-Za-z0-9]{20,}|api[_-]?key\s*=\s*['\"][^'\"]{8,}", re.I)
@@ -38,7 +38,7 @@ def test_template(nb):
     assert badge(path.name) in first.source, "first cell: the Colab badge for this notebook"
     assert "learn" in first.source.lower(), "first cell: what you will learn"
     setups = [c for c in book.cells if is_setup_cell(c)]
-    assert len(setups) == 1 and setups[0].source == setup_cell(path.name), "one set-up cell: utils.notebooks.setup_cell(name)"
+    assert len(setups) == 1 and setups[0].source == setup_cell(path.name), "one set-up cell: utils.course.notebooks.setup_cell(name)"
     assert book.cells.index(setups[0]) == 1, "the set-up cell comes right after the title"
     params = [c for c in book.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and params[0].cell_type == "code", "exactly one code cell tagged `parameters`"
@@ -59,3 +59,26 @@ def test_readme_badges_match_slug():
     assert sorted(set(found)) == [p.name for p in PATHS], "README has one Colab badge per notebook"
     for name in found:
         assert badge(name) in readme
+
+
+def test_the_module_map_matches_the_tree():
+    import re
+
+    import utils
+
+    root = Path(utils.__file__).parent
+    tree = {f"{p.parent.name}.{p.stem}" for p in root.glob("*/*.py") if p.stem != "__init__"}
+    tree |= {p.stem for p in root.glob("*.py") if p.stem != "__init__"}
+    mapped, package = set(), None
+    for line in utils.__doc__.splitlines():
+        heading = re.match(r"``utils\.(\w+)``:", line)
+        if heading:
+            package = heading.group(1)
+        elif line.startswith("Command lines"):
+            package = None
+        names = re.findall(r"^    ``(\w+)``|``(\w+)``:", line) if line.startswith("    ") else []
+        for name in [a or b for a, b in names]:
+            mapped.add(f"{package}.{name}" if package else name)
+        mapped |= set(re.findall(r"python -m utils\.(\w+)``", line))
+    assert tree <= mapped, f"modules missing from utils/__init__.py's map: {sorted(tree - mapped)}"
+    assert {m for m in mapped if "." in m} <= tree, f"mapped but not in the tree: {sorted({m for m in mapped if '.' in m} - tree)}"

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from utils.episodes import collect_episodes
-from utils.pg_variance import (PolicyNet, batch_variance, compare_estimators, episode_gradients, episodes_for_snr,
+from utils.theory.episodes import collect_episodes
+from utils.theory.pg_variance import (PolicyNet, batch_variance, compare_estimators, episode_gradients, episodes_for_snr,
                                estimator_weights, signal_power, total_variance)
-from utils.returns import full_returns, n_step_returns, reward_to_go
+from utils.theory.returns import full_returns, n_step_returns, reward_to_go
 
 
 def small_policy(seed=0):

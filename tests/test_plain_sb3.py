@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from utils.course import AGENTS
+from utils.course.session import AGENTS
 
 SHIPPED = sorted(p for p in AGENTS.iterdir() if (p / "results.json").is_file())
 

@@ -1,8 +1,8 @@
-"""The estimators of ``utils.returns`` against values computed by hand (the arithmetic is in the comments)."""
+"""The estimators of ``utils.theory.returns`` against values computed by hand (the arithmetic is in the comments)."""
 import numpy as np
 import pytest
 
-from utils.returns import (episode_return, full_returns, gae, n_step_returns, reward_to_go, td_errors,
+from utils.theory.returns import (episode_return, full_returns, gae, n_step_returns, reward_to_go, td_errors,
                            td_targets)
 
 

@@ -1,7 +1,7 @@
 """Canary: every notebook that nbval executed in this session must have run in smoke mode.
 
 ``make test`` runs ``pytest notebooks tests``, so the notebooks execute before this file. Each kernel's
-set-up cell (``utils.course.start``) writes a marker with the mode it saw into ``COURSE_CANARY_DIR``.
+set-up cell (``utils.course.session.start``) writes a marker with the mode it saw into ``COURSE_CANARY_DIR``.
 """
 import json
 import os

@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from utils import snapshots
-from utils.loading import verify_manifest
-from utils.training import RunExistsError, train
+from utils.walkers import snapshots
+from utils.walkers.loading import verify_manifest
+from utils.walkers.runs import RunExistsError, train
 
 PACKAGE = ["a2c-AntBulletEnv-v0.zip", "vec_normalize.pkl", "config.json", "results.json", "README.md", "replay.mp4"]
 
@@ -122,7 +122,7 @@ def test_same_seed_gives_identical_results(tmp_path, tiny):
 def test_walker_recipe_learns_the_same_in_one_process_and_split_over_two(tmp_path):
     from dataclasses import replace
 
-    from utils.recipes import WALKER, ZOO_LOW_ALIVE
+    from utils.walkers.recipes import WALKER, ZOO_LOW_ALIVE
 
     assert ZOO_LOW_ALIVE == replace(WALKER, parallel=False)
     runs = [train("Walker2DBulletEnv-v0", 640, seed=3, out=tmp_path / str(r.parallel), recipe=r, eval_every=0,
@@ -134,7 +134,7 @@ def test_walker_recipe_learns_the_same_in_one_process_and_split_over_two(tmp_pat
 def test_logged_returns_are_the_environments_when_the_training_reward_drops_the_alive_bonus(tmp_path):
     from dataclasses import replace
 
-    from utils.recipes import ZOO
+    from utils.walkers.recipes import ZOO
 
     train("Walker2DBulletEnv-v0", 640, seed=1, out=tmp_path, recipe=replace(ZOO, alive_bonus=0.0), eval_every=0,
           progress=False, package=False)
@@ -172,7 +172,7 @@ def test_ctrl_c_on_the_command_line_saves_and_says_how_to_resume(tmp_path):
 
 
 def test_set_changes_recipe_fields_and_the_logged_command_rebuilds_it():
-    from utils.recipes import COURSE, WALKER, as_flags, with_settings
+    from utils.walkers.recipes import COURSE, WALKER, as_flags, with_settings
 
     recipe = with_settings(COURSE, ["use_sde=false", "n_steps=8", "net_arch=32,32", "lr_schedule=constant"])
     assert (recipe.use_sde, recipe.n_steps, recipe.net_arch, recipe.lr_schedule) == (False, 8, (32, 32), "constant")
@@ -186,7 +186,7 @@ def test_set_changes_recipe_fields_and_the_logged_command_rebuilds_it():
 
 
 def test_diagnostics_append_across_a_resume_and_drop_rows_past_the_checkpoint(tmp_path):
-    from utils import diagnostics
+    from utils.walkers import diagnostics
 
     for rows in ([(3200, 0.1), (6400, 0.2), (9600, 0.3)], [(9600, 0.5)]):
         writer = diagnostics.DiagnosticsCSV(tmp_path / diagnostics.FILE)

@@ -3,15 +3,15 @@ import numpy as np
 import pytest
 import torch
 
-from utils.a2c_compare import final_scores, sb3_actor, sb3_kwargs, train_sb3
-from utils.a2c_scratch import A2CConfig
-from utils.a2c_scratch import train as train_a2c
-from utils.actor_critic import ACConfig, evaluate, value_vs_returns
-from utils.actor_critic import train as train_ac
-from utils.curves import solved, steps_to_solve
-from utils.nets import ActorCritic
-from utils.reinforce import ReinforceConfig, baseline_update, reinforce_update, train_reinforce
-from utils.threads import torch_threads
+from utils.theory.a2c_compare import final_scores, sb3_actor, sb3_kwargs, train_sb3
+from utils.theory.a2c_scratch import A2CConfig
+from utils.theory.a2c_scratch import train_a2c
+from utils.theory.actor_critic import ACConfig, evaluate, value_vs_returns
+from utils.theory.actor_critic import train_actor_critic as train_ac
+from utils.theory.learning_curves import solved, steps_to_solve
+from utils.theory.nets import ActorCritic
+from utils.theory.reinforce import ReinforceConfig, baseline_update, reinforce_update, train_reinforce
+from utils.course.threads import torch_threads
 
 
 @pytest.mark.parametrize("update", [reinforce_update, baseline_update])

@@ -12,8 +12,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from utils.recipes import RECIPES, ZOO_LOW_ALIVE
-from utils.search import DONE, make_objective, open_storage, open_study, recipe_params, run_worker
+from utils.walkers.recipes import RECIPES, ZOO_LOW_ALIVE
+from utils.walkers.search import DONE, make_objective, open_storage, open_study, recipe_params, run_worker
 
 ENV = "Walker2DBulletEnv-v0"
 STEPS = 1600  # 8 evaluations of 3 short episodes; a trial takes a few seconds

@@ -3,8 +3,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from utils.envs import make_env
-from utils.walking import REWARD_TERMS, ScaleAliveBonus, WalkingMonitor, reward_terms, summarise
+from utils.walkers.envs import make_env
+from utils.walkers.walking import REWARD_TERMS, ScaleAliveBonus, WalkingMonitor, reward_terms, summarise
 
 WALKER = "Walker2DBulletEnv-v0"
 

@@ -1,1 +1,44 @@
-"""Shared helpers of the A2C course. Importing this package has no side effects; import the modules you need."""
+"""Shared helpers of the A2C course, in three parts. Importing a package has no side effects: import the modules.
+
+``utils.course``: the notebooks' plumbing
+    ``session``        ``start()`` of every set-up cell; the repository's paths (``ROOT``, ``AGENTS``, ``RUNS``)
+    ``smoke``          the smoke switch (``COURSE_SMOKE``) and ``budget(full, smoke)``: the one place that reads it
+    ``notebooks``      the canonical set-up cell, Colab badges, output stripping (``python -m utils.course.notebooks``)
+    ``colab``          the robots' part of the Colab set-up (00, 04, 05)
+    ``export``         ``#@save`` cells of 01-03 copied into ``utils.theory`` (``python -m utils.course.export``)
+    ``tables``         Markdown result tables (01 on)
+    ``threads``        one torch thread inside a block, restored afterwards
+
+``utils.theory``: notebooks 01-03, on CartPole
+    ``episodes``       complete episodes played side by side (01)
+    ``nets``           the actor-critic network every CartPole agent uses (01)
+    ``returns``        returns, reward-to-go, n-step returns, TD errors, GAE (01, 03)
+    ``pg_variance``    the noise of policy-gradient estimates on a frozen policy (01, 03)
+    ``reinforce``      REINFORCE and REINFORCE with a baseline (exported from 01 and 03)
+    ``actor_critic``   the one-step actor-critic (exported from 02)
+    ``a2c_scratch``    A2C from scratch (exported from 03); ``a2c_compare``: SB3's A2C with the same settings (03)
+    ``learning_curves`` curves, the "solved" rule and the training race (01-03)
+    ``diagrams``       the actor-critic loop and the rollout's bootstraps (02, 03)
+    ``exercises``      checkers of 01-03's exercises
+
+``utils.walkers``: notebooks 00 and 04-05, the PyBullet walkers with SB3
+    ``envs``           environments by id, Bullet ids registered (00); ``quiet``: PyBullet's C-level output silenced
+    ``split_vec_env``  the two-core vectorised environment
+    ``walking``        distance, speed, falls, the reward's terms, the training-only alive bonus (04)
+    ``recipes``        A2C hyperparameters per walker, each value's source (04)
+    ``runs``           a training run in its folder: checkpoints, resume, evaluations, logs (04)
+    ``diagnostics``    SB3's training diagnostics (explained variance, losses, std, fps) in ``logs/diagnostics.csv``
+    ``snapshots``      crash-safe (model, statistics, metadata) snapshots
+    ``scoring``        honest evaluation: deterministic episodes, statistics frozen (04)
+    ``loading``        loading agents safely, with one-line errors (04)
+    ``video``          MP4 replays shown inline (00)
+    ``figures``        learning curves of runs, live while training, and the reference curves (04)
+    ``hub``            packaging for the Hugging Face Hub, push, download (04)
+    ``search``         the Optuna search of A2C hyperparameters (04)
+    ``exercises``      checkers of 04-05's exercises
+
+Command lines (each calls its library in ``utils.walkers``)
+    ``python -m utils.train``     a training run (``walkers.runs``)
+    ``python -m utils.evaluate``  an honest evaluation of a run or an agent (``walkers.scoring``)
+    ``python -m utils.tune``      an Optuna search (``walkers.search``)
+"""

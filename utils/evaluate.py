@@ -19,8 +19,8 @@ def main(argv=None) -> int:
     parser.add_argument("--env", default=None, help="environment id (default: read from the folder)")
     args = parser.parse_args(argv)
 
-    from utils.evaluation import evaluate
-    from utils.loading import load_agent
+    from utils.walkers.scoring import evaluate
+    from utils.walkers.loading import load_agent
 
     try:
         model, env = load_agent(args.folder, env_id=args.env, seed=args.seed)

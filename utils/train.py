@@ -1,13 +1,13 @@
 """Command line: ``python -m utils.train --env ENV_ID --timesteps N --seed S --out DIR [--resume]``.
 
-The same :func:`utils.training.train` the notebooks call; errors are one line, not a traceback.
+The same :func:`utils.walkers.runs.train` the notebooks call; errors are one line, not a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from utils.recipes import RECIPES, with_settings
+from utils.walkers.recipes import RECIPES, with_settings
 
 
 def main(argv=None) -> int:
@@ -16,7 +16,7 @@ def main(argv=None) -> int:
     parser.add_argument("--timesteps", type=int, required=True, help="total environment steps")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="run folder (model, statistics, logs, package)")
-    parser.add_argument("--recipe", choices=sorted(RECIPES), default="course", help="hyperparameters (utils.recipes)")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="course", help="hyperparameters (utils.walkers.recipes)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="change one field of the recipe, e.g. --set use_sde=false (repeatable)")
     parser.add_argument("--eval-every", type=int, default=100_000, help="steps between evaluations (0: none)")
@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
-    from utils.training import train
+    from utils.walkers.runs import train
 
     try:
         recipe = with_settings(RECIPES[args.recipe], args.set)

@@ -1,6 +1,6 @@
 """Command line: ``python -m utils.tune --env ENV_ID --study NAME --trials N --timesteps T [--storage S] [--workers K]``.
 
-Searches A2C hyperparameters with Optuna (:mod:`utils.search`) until the study holds N finished or pruned
+Searches A2C hyperparameters with Optuna (:mod:`utils.walkers.search`) until the study holds N finished or pruned
 trials, so a restarted worker, or one on another machine pointed at the same ``--storage``, continues the
 same study. ``--workers K`` starts K local worker processes (default: one per core). ``--report`` prints the
 best trials and writes the optimisation history and parameter importances as PNGs into the study folder (``--out``).
@@ -14,7 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from utils.recipes import RECIPES
+from utils.walkers.recipes import RECIPES
 
 
 def parse(argv):
@@ -45,7 +45,7 @@ def report(study, folder: Path) -> None:
     import optuna
     from optuna.visualization.matplotlib import plot_optimization_history, plot_param_importances
 
-    from utils.search import DONE, best_table
+    from utils.walkers.search import DONE, best_table
 
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # Optuna marks its matplotlib plots experimental
     print(f"study {study.study_name}: {len(study.get_trials(states=DONE))} finished or pruned trials, "
@@ -59,8 +59,8 @@ def report(study, folder: Path) -> None:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    from utils.envs import check_env_id
-    from utils.search import (SearchError, finished, make_objective, make_pruner, open_storage, open_study,
+    from utils.walkers.envs import check_env_id
+    from utils.walkers.search import (SearchError, finished, make_objective, make_pruner, open_storage, open_study,
                               recipe_params, run_worker)
 
     folder = Path(args.out or Path("studies") / args.study)
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
         codes = [w.wait() for w in workers]
         print(f"study {args.study}: {finished(study)} finished or pruned trials")
         return max(codes)
-    from utils.threads import torch_threads
+    from utils.course.threads import torch_threads
 
     with torch_threads(1):
         ran = run_worker(study, args.trials, make_objective(args.env, args.timesteps, folder, RECIPES[args.base]))

@@ -9,8 +9,8 @@ import numpy as np
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecNormalize
 
-from utils.envs import make_vec
-from utils.walking import summarise
+from utils.walkers.envs import make_vec
+from utils.walkers.walking import summarise
 
 
 class NormalizationModeError(ValueError):
@@ -23,14 +23,14 @@ def check_frozen(env: VecNormalize) -> None:
         raise NormalizationModeError(
             f"VecNormalize is in training mode (training={env.training}, norm_reward={env.norm_reward}): "
             "evaluation would update the statistics and report normalised rewards. "
-            "Set env.training = False and env.norm_reward = False (utils.loading.load_agent does both)."
+            "Set env.training = False and env.norm_reward = False (utils.walkers.loading.load_agent does both)."
         )
 
 
 def frozen_env(env_id: str, stats: VecNormalize, seed: int = 0) -> VecNormalize:
     """One evaluation environment normalised with a copy of ``stats``'s observation statistics, frozen.
 
-    To evaluate from a saved ``vec_normalize.pkl``, use :func:`utils.loading.load_agent`.
+    To evaluate from a saved ``vec_normalize.pkl``, use :func:`utils.walkers.loading.load_agent`.
     """
     env = VecNormalize(make_vec(env_id, n_envs=1, seed=seed), norm_obs=stats.norm_obs, norm_reward=False,
                        clip_obs=stats.clip_obs, training=False)

@@ -8,8 +8,8 @@
         one gradient step on the loss (gradient norm clipped)
 
 Notebook 03's cells define :func:`a2c_loss` and :func:`train`; the blocks marked ``#@save`` below are the
-copies ``python -m utils.export`` makes. Network, optimiser and defaults mirror Stable-Baselines3's A2C
-(:class:`utils.nets.ActorCritic`, RMSprop with ``eps=1e-5``), so that :mod:`utils.a2c_compare` can run SB3 with
+copies ``python -m utils.course.export`` makes. Network, optimiser and defaults mirror Stable-Baselines3's A2C
+(:class:`utils.theory.nets.ActorCritic`, RMSprop with ``eps=1e-5``), so that :mod:`utils.theory.a2c_compare` can run SB3 with
 the same :class:`A2CConfig` and the two learning curves can be compared.
 """
 from __future__ import annotations
@@ -24,9 +24,9 @@ from torch import nn
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from utils.curves import solved
-from utils.nets import ActorCritic
-from utils.returns import gae
+from utils.theory.learning_curves import solved
+from utils.theory.nets import ActorCritic
+from utils.theory.returns import gae
 
 
 @dataclass
@@ -66,7 +66,7 @@ class A2CConfig:
     rms_eps: float = 1e-5
     """RMSprop's epsilon (SB3's default; PyTorch's own 1e-8 makes early steps much larger)."""
     stop_when_solved: bool = True
-    """Stop once solved (:func:`utils.curves.solved`), as every method of the training race does."""
+    """Stop once solved (:func:`utils.theory.learning_curves.solved`), as every method of the training race does."""
 
 
 @dataclass
@@ -80,7 +80,7 @@ class A2CResult:
     seconds: float = 0.0
 
 
-# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.export`
+# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.course.export`
 def a2c_loss(log_probs, entropy, values, advantages, returns, vf_coef: float, ent_coef: float):
     """A2C's loss on one batch: policy term + vf_coef * value term - ent_coef * entropy bonus.
 
@@ -94,8 +94,8 @@ def a2c_loss(log_probs, entropy, values, advantages, returns, vf_coef: float, en
 # <<< #@save
 
 
-# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.export`
-def train(config: A2CConfig = A2CConfig(), progress: bool = True) -> A2CResult:
+# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.course.export`
+def train_a2c(config: A2CConfig = A2CConfig(), progress: bool = True) -> A2CResult:
     """A2C: rollouts of n_steps in n_envs synchronous environments, one gradient step on each rollout."""
     torch.manual_seed(config.seed)
     envs = gym.make_vec(config.env_id, num_envs=config.n_envs, vectorization_mode="sync",

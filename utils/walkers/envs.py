@@ -2,7 +2,7 @@
 
 Introduced in notebook 00. ``pybullet_envs_gymnasium`` registers the Bullet ids when it is imported; the
 factories below import it inside every process that builds an environment, so ``SubprocVecEnv`` workers
-(started with forkserver) and :class:`utils.parallel.SplitVecEnv` workers see the ids too.
+(started with forkserver) and :class:`utils.walkers.split_vec_env.SplitVecEnv` workers see the ids too.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import functools
 
 import gymnasium as gym
 
-from utils.quiet import silence_c_output
+from utils.walkers.quiet import silence_c_output
 
 WALKERS = ("Walker2DBulletEnv-v0", "AntBulletEnv-v0")
 
@@ -69,8 +69,8 @@ def make_env(env_id: str, render_mode: str | None = None, **kwargs) -> gym.Env:
 
 
 def make_walking_env(env_id: str) -> gym.Env:
-    """:func:`make_env` with :class:`utils.walking.WalkingMonitor` on the Bullet walkers (distance, falls)."""
-    from utils.walking import WalkingMonitor
+    """:func:`make_env` with :class:`utils.walkers.walking.WalkingMonitor` on the Bullet walkers (distance, falls)."""
+    from utils.walkers.walking import WalkingMonitor
 
     env = make_env(env_id)
     return WalkingMonitor(env) if hasattr(env.unwrapped, "robot") else env
@@ -80,11 +80,11 @@ def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool 
              alive_bonus: float = 1.0):
     """A vectorised environment of ``n_envs`` copies, each wrapped in ``Monitor`` (and ``WalkingMonitor``).
 
-    ``alive_bonus`` != 1 changes the *training* reward (:class:`utils.walking.ScaleAliveBonus`, outside
+    ``alive_bonus`` != 1 changes the *training* reward (:class:`utils.walkers.walking.ScaleAliveBonus`, outside
     ``Monitor``, so the logged episode returns stay the environment's own).
 
     ``parallel=False`` steps them one after the other in this process (``DummyVecEnv``); ``parallel=True``
-    splits them between this process and one worker process (:class:`utils.parallel.SplitVecEnv`),
+    splits them between this process and one worker process (:class:`utils.walkers.split_vec_env.SplitVecEnv`),
     which keeps both cores of a 2-core machine busy.
     """
     from stable_baselines3.common.env_util import make_vec_env
@@ -94,12 +94,12 @@ def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool 
         raise ValueError(f"n_envs must be at least 1, got {n_envs}.")
     vec_env_cls = None
     if parallel and n_envs > 1:
-        from utils.parallel import SplitVecEnv
+        from utils.walkers.split_vec_env import SplitVecEnv
 
         vec_env_cls = SplitVecEnv
     wrapper_class = wrapper_kwargs = None
     if alive_bonus != 1.0:
-        from utils.walking import ScaleAliveBonus
+        from utils.walkers.walking import ScaleAliveBonus
 
         wrapper_class, wrapper_kwargs = ScaleAliveBonus, {"scale": alive_bonus}
     return make_vec_env(

@@ -6,7 +6,7 @@ median pruner, journal or database storage); this module only says what to searc
 * the **objective** is the mean forward distance of deterministic evaluation episodes on the unmodified
   environment, statistics frozen, averaged over the last :data:`LATE_EVALUATIONS` periodic evaluations, so a
   trial scores for a walk that lasts rather than for one lucky evaluation; the return is kept beside it;
-* each trial trains with the course's own :func:`utils.training.train` (the same code as ``utils.train``), with
+* each trial trains with the course's own :func:`utils.walkers.runs.train` (the same code as ``utils.train``), with
   the trial number as its seed: one seed per trial (two would double the cost), but a different one for every
   trial, so that no single seed's luck is tuned; re-train the best recipes on several seeds before trusting them;
 * the **storage** is a journal file (one line per event, only ever appended to) by default, or any database
@@ -24,7 +24,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
-from utils.recipes import A2CRecipe
+from utils.walkers.recipes import A2CRecipe
 
 OBJECTIVE = "mean forward distance (m), last evaluations, unmodified env"
 """Stored with each study; a study made for another objective is refused."""
@@ -46,7 +46,7 @@ def sample_recipe(trial: optuna.Trial, base: A2CRecipe) -> A2CRecipe:
     """Draw an A2C recipe: the batch shape, the estimator, the optimiser, exploration, the network, the reward.
 
     Ranges follow RL Baselines3 Zoo's ``sample_a2c_params`` (``hyperparams_opt.py``), plus the training
-    reward's alive-bonus weight (see :class:`utils.walking.ScaleAliveBonus`).
+    reward's alive-bonus weight (see :class:`utils.walkers.walking.ScaleAliveBonus`).
     """
     use_sde = trial.suggest_categorical("use_sde", [True, False])
     return replace(
@@ -144,7 +144,7 @@ def finished(study: optuna.Study) -> int:
 
 def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
     """The function Optuna maximises: train a sampled recipe, report late distance to the pruner, return it."""
-    from utils.training import train
+    from utils.walkers.runs import train
 
     def objective(trial: optuna.Trial) -> float:
         recipe = sample_recipe(trial, base)

@@ -3,12 +3,12 @@
 A code cell whose first line is ``#@save utils/<module>.py`` is the algorithm the learner reads and edits. The
 module holds a copy of it between two marker lines, for the tests and the later notebooks::
 
-    # >>> #@save from notebooks/02_actor_critic.ipynb: edit it there, then run `python -m utils.export`
+    # >>> #@save from notebooks/02_actor_critic.ipynb: edit it there, then run `python -m utils.course.export`
     ...the cell, without its first line...
     # <<< #@save
 
 The i-th block of a module that names a notebook matches the i-th cell of that notebook marked for that module.
-``python -m utils.export`` rewrites the blocks from the notebooks (a missing block is appended to its module);
+``python -m utils.course.export`` rewrites the blocks from the notebooks (a missing block is appended to its module);
 :func:`drift` lists the differences, and ``tests/test_export.py`` fails while there is any. Exported cells hold
 no imports: the notebook imports in an earlier cell, the module at its top.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 MARK = re.compile(r"^#@save\s+(\S+\.py)\s*$")
 BEGIN = re.compile(r"^# >>> #@save from notebooks/(\S+\.ipynb)")
@@ -28,7 +28,7 @@ END = "# <<< #@save"
 
 
 def begin_line(notebook: str) -> str:
-    return f"# >>> #@save from notebooks/{notebook}: edit it there, then run `python -m utils.export`"
+    return f"# >>> #@save from notebooks/{notebook}: edit it there, then run `python -m utils.course.export`"
 
 
 def saved_cells(paths=None) -> dict[str, dict[str, list[str]]]:
@@ -109,7 +109,7 @@ def export() -> list[str]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m utils.export", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m utils.course.export", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="only list the modules that differ (exit 1 if any)")
     args = parser.parse_args(argv)
     if args.check:

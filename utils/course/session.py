@@ -10,9 +10,9 @@ import warnings
 from importlib.util import find_spec
 from pathlib import Path
 
-from utils.config import mode_line, report_mode
+from utils.course.smoke import mode_line, report_mode
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AGENTS = ROOT / "agents"
 RUNS = ROOT / "runs"
 REFERENCE = ROOT / "reference"
@@ -33,11 +33,11 @@ def start(notebook: str = "") -> None:
     import stable_baselines3
     import torch
 
-    from utils.envs import register_bullet_envs
+    from utils.walkers.envs import register_bullet_envs
 
     if find_spec("pybullet_envs_gymnasium"):  # notebooks 01-03 need no robots: on Colab they run without pybullet
         register_bullet_envs()
-    torch.set_num_threads(1)  # the course's networks are tiny: one thread is faster, and never stalls (utils.threads)
+    torch.set_num_threads(1)  # the course's networks are tiny: one thread is faster, and never stalls (utils.course.threads)
     report_mode(notebook)
     print(f"torch {torch.__version__} | stable-baselines3 {stable_baselines3.__version__} | "
           f"gymnasium {gymnasium.__version__} | matplotlib {matplotlib.__version__}")

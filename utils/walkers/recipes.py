@@ -1,6 +1,6 @@
 """A2C hyperparameters for the walkers, in one place, with where each value came from.
 
-``COURSE`` is what notebooks 04-05 and ``python -m utils.train`` use. ``REFERENCE`` is the recipe of the
+``COURSE`` ("the course recipe": only this one is called so) is what notebooks 04-05 and ``python -m utils.train`` use. ``REFERENCE`` is the recipe of the
 Hugging Face Deep RL course (RL Baselines3 Zoo's pybullet values with a constant learning rate), kept for the
 benchmarks and the comparison in the notebooks.
 """
@@ -63,7 +63,7 @@ class A2CRecipe:
     clip_obs: float = 10.0
     """Clip normalised observations to +-10."""
     parallel: bool = True
-    """Step half the copies in a worker process (``utils.parallel.SplitVecEnv``) and use one torch thread."""
+    """Step half the copies in a worker process (``utils.walkers.split_vec_env.SplitVecEnv``) and use one torch thread."""
 
     def learning_rate_schedule(self):
         """The value SB3 expects: a float, or a function of the remaining progress (1 -> 0)."""

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from utils.returns import gae
+from utils.theory.returns import gae
 
 
 def _box(ax, xy, text, color, width=2.6, height=1.0):
@@ -51,7 +51,7 @@ def actor_critic_loop(ax=None):
 
 def rollout_targets(ax=None, n_steps: int = 5, gamma: float = 0.99, lam: float = 1.0, terminated_at: int | None = None):
     """What the critic's target ``A_t + V(s_t)`` of each position of one rollout is made of, read off
-    :func:`utils.returns.gae` itself: the targets are linear in the rewards and values, so feeding it one reward
+    :func:`utils.theory.returns.gae` itself: the targets are linear in the rewards and values, so feeding it one reward
     (or one value) at a time gives each one's coefficient. Introduced in notebook 03."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.55 * n_steps + 1.2))

@@ -1,7 +1,7 @@
 """What a policy-gradient step multiplies ``grad log pi(a_t|s_t)`` by: returns, TD errors and advantages.
 
 Introduced in notebook 01 (returns, reward-to-go); notebook 02 adds the TD target and TD error, notebook 03
-n-step returns and GAE. Notebooks 02-03 and :mod:`utils.a2c_scratch` import them from here.
+n-step returns and GAE. Notebooks 02-03 and :mod:`utils.theory.a2c_scratch` import them from here.
 
 Conventions (the same for every function):
 

@@ -89,5 +89,5 @@ def reward_terms(env: gym.Env, policy, steps: int = 1000, seed: int = 0) -> dict
 
 def agent_policy(model, vec_normalize):
     """``policy(obs) -> action`` for :func:`reward_terms`: the model's deterministic action on observations
-    normalised with the agent's frozen statistics (``vec_normalize`` from :func:`utils.loading.load_agent`)."""
+    normalised with the agent's frozen statistics (``vec_normalize`` from :func:`utils.walkers.loading.load_agent`)."""
     return lambda obs: model.predict(vec_normalize.normalize_obs(obs), deterministic=True)[0]

@@ -1,7 +1,7 @@
-"""Stable-Baselines3's A2C run with the hyperparameters of :class:`utils.a2c_scratch.A2CConfig` (notebook 03).
+"""Stable-Baselines3's A2C run with the hyperparameters of :class:`utils.theory.a2c_scratch.A2CConfig` (notebook 03).
 
 :func:`sb3_kwargs` is the whole translation, field by field, so the comparison with the from-scratch file is
-like for like; :func:`train_sb3` logs every training episode the way :func:`utils.a2c_scratch.train` does.
+like for like; :func:`train_sb3` logs every training episode the way :func:`utils.theory.a2c_scratch.train_a2c` does.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from stable_baselines3.common.env_util import make_vec_env
 from torch import nn
 from tqdm.auto import tqdm
 
-from utils.a2c_scratch import A2CConfig
-from utils.curves import solved
-from utils.threads import single_threaded
+from utils.theory.a2c_scratch import A2CConfig
+from utils.theory.learning_curves import solved
+from utils.course.threads import single_threaded
 
 
 def sb3_kwargs(config: A2CConfig) -> dict:
@@ -36,7 +36,7 @@ def sb3_kwargs(config: A2CConfig) -> dict:
 
 class EpisodeLog(BaseCallback):
     """Records the return of every finished training episode and the step count at which it finished; with
-    ``stop_when_solved``, ends training by the same rule as the from-scratch A2C (:func:`utils.curves.solved`)."""
+    ``stop_when_solved``, ends training by the same rule as the from-scratch A2C (:func:`utils.theory.learning_curves.solved`)."""
 
     def __init__(self, total: int, stop_when_solved: bool, progress: bool = True):
         super().__init__()
@@ -77,7 +77,7 @@ def train_sb3(config: A2CConfig, progress: bool = True) -> SB3Result:
 
 
 def sb3_actor(model: A2C):
-    """The SB3 policy as a function ``observations -> action logits``, for :func:`utils.actor_critic.evaluate`."""
+    """The SB3 policy as a function ``observations -> action logits``, for :func:`utils.theory.actor_critic.evaluate`."""
 
     def logits(obs: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
@@ -89,7 +89,7 @@ def sb3_actor(model: A2C):
 @single_threaded
 def final_scores(actor, episodes: int = 20, seed: int = 50_000, env_id: str = "CartPole-v1") -> dict:
     """Greedy evaluation of a trained actor: mean, std and the pass score mean - std."""
-    from utils.actor_critic import evaluate
+    from utils.theory.actor_critic import evaluate
 
     returns = evaluate(actor, env_id, episodes, seed=seed)
     return {"mean": float(np.mean(returns)), "std": float(np.std(returns)),

@@ -124,7 +124,7 @@ def load_model(path: Path, env_id: str | None = None) -> A2C:
 
 def spaces(env_id: str) -> dict:
     """The observation and action spaces of ``env_id``."""
-    from utils.envs import make_env
+    from utils.walkers.envs import make_env
 
     env = make_env(env_id)
     env.close()
@@ -168,7 +168,7 @@ def load_vec_normalize(path: Path, venv) -> VecNormalize:
 
 def load_agent(folder: Path, env_id: str | None = None, seed: int = 0, verify: bool = True):
     """Load ``(model, frozen evaluation env)`` from an agent folder, verifying its manifest first."""
-    from utils.envs import make_vec
+    from utils.walkers.envs import make_vec
 
     folder = Path(folder)
     if not folder.is_dir():

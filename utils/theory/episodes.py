@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from utils.threads import single_threaded
+from utils.course.threads import single_threaded
 
 ENV_ID = "CartPole-v1"
 

@@ -1,5 +1,5 @@
 """Checkers for the exercises of notebooks 01-03: run a learner's function on small cases, compare it with the
-reference (:mod:`utils.returns`, :func:`utils.a2c_scratch.a2c_loss`), and say what differs, recognising the
+reference (:mod:`utils.theory.returns`, :func:`utils.theory.a2c_scratch.a2c_loss`), and say what differs, recognising the
 usual mistakes by their output (and, for the A2C loss, by the gradients it sends to each input).
 
 Each checker returns ``True`` when every case matches, and prints one short report. A stub that still raises
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from utils import returns as ref
-from utils.a2c_scratch import a2c_loss
+from utils.theory import returns as ref
+from utils.theory.a2c_scratch import a2c_loss
 
 
 def _fmt(x) -> str:

@@ -1,4 +1,4 @@
-"""The robots' part of the Colab set-up cell (notebooks 00, 04 and 05; the cell itself comes from utils.notebooks).
+"""The robots' part of the Colab set-up cell (notebooks 00, 04 and 05; the cell itself comes from utils.course.notebooks).
 
 The set-up cell installs the course with ``pip install -e .``: the short runtime list, never torch or Jupyter,
 which Colab ships. Notebooks that simulate the robots then call :func:`install_robots`. pybullet publishes no
@@ -14,7 +14,7 @@ import tempfile
 import time
 from importlib.util import find_spec
 
-from utils.course import ROOT
+from utils.course.session import ROOT
 
 BUILD_SECONDS = 154
 """pybullet 3.2.7 built from its source archive in 154 s on a 2-core CPU (``pip wheel``); Colab's are not faster."""

@@ -3,12 +3,12 @@
 Introduced in notebook 04. A run folder ``out`` holds:
 
 * ``checkpoints/``: model + VecNormalize statistics + step count, saved every ``checkpoint_every`` steps,
-  crash-safe (see :mod:`utils.snapshots`); ``resume=True`` continues from the latest one;
+  crash-safe (see :mod:`utils.walkers.snapshots`); ``resume=True`` continues from the latest one;
 * ``best/`` and ``last/``: the best-evaluated and the last policy;
 * ``logs/``: ``evaluations.jsonl`` (periodic evaluations), ``episodes.csv`` (training episodes),
   ``diagnostics.csv`` (SB3's explained variance, losses, entropy, std and steps per second),
   ``run.json`` (set-up: recipe, seed, steps, versions, wall-clock) and ``train.log``;
-* the Hub package of the shipped policy (:mod:`utils.hub`).
+* the Hub package of the shipped policy (:mod:`utils.walkers.hub`).
 """
 from __future__ import annotations
 
@@ -26,11 +26,11 @@ from stable_baselines3 import A2C
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecNormalize
 
-from utils import diagnostics, snapshots
-from utils.envs import check_env_id, make_vec
-from utils.evaluation import evaluate, frozen_env
-from utils.recipes import COURSE, A2CRecipe, as_flags
-from utils.threads import single_threaded
+from utils.walkers import diagnostics, snapshots
+from utils.walkers.envs import check_env_id, make_vec
+from utils.walkers.scoring import evaluate, frozen_env
+from utils.walkers.recipes import COURSE, A2CRecipe, as_flags
+from utils.course.threads import single_threaded
 
 
 class RunExistsError(FileExistsError):
@@ -202,7 +202,7 @@ def _prepare(out: Path, resume: bool, overwrite: bool) -> Path | None:
     return None
 
 
-@single_threaded  # tiny MLPs: one torch thread is faster, and never stalls on a busy core (utils.threads)
+@single_threaded  # tiny MLPs: one torch thread is faster, and never stalls on a busy core (utils.course.threads)
 def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2c", recipe: A2CRecipe = COURSE,
           eval_every: int = 100_000, eval_episodes: int = 5, checkpoint_every: int = 100_000,
           final_episodes: int = 10, resume: bool = False, overwrite: bool = False, progress: bool = True,
@@ -232,7 +232,7 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
         run.model = A2C("MlpPolicy", run.venv, seed=seed, device="cpu", verbose=0, **recipe.a2c_kwargs())
         run.log(f"start: {env_id}, {timesteps} steps, seed {seed}")
     else:
-        from utils.loading import load_vec_normalize
+        from utils.walkers.loading import load_vec_normalize
 
         meta = snapshots.read_meta(checkpoint)
         run.venv = load_vec_normalize(checkpoint / snapshots.STATS, venv)
@@ -272,7 +272,7 @@ def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2
     run.model.logger.close()
     results = None
     if package:
-        from utils.hub import package_run
+        from utils.walkers.hub import package_run
 
         results = package_run(out, final_episodes=final_episodes, seed=seed, video_steps=video_steps)
     return TrainResult(run.model, out, run.evaluations, results=results)

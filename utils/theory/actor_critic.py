@@ -1,7 +1,7 @@
 """One-step actor-critic from scratch: an actor ``pi_theta(a|s)``, a critic ``V_w(s)``, one update per step.
 
 Introduced in notebook 02, whose cell defines :func:`train` (the block marked ``#@save`` below is the copy
-``python -m utils.export`` makes, for the tests and notebook 03's training race). :func:`evaluate` (greedy
+``python -m utils.course.export`` makes, for the tests and notebook 03's training race). :func:`evaluate` (greedy
 episodes of any actor) is reused by notebook 03.
 
 The algorithm, for every environment step (Sutton & Barto, section 13.5, without the ``gamma^t`` factor, as
@@ -24,10 +24,10 @@ from torch import nn
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from utils.curves import solved
-from utils.nets import ActorCritic
-from utils.returns import reward_to_go
-from utils.threads import single_threaded
+from utils.theory.learning_curves import solved
+from utils.theory.nets import ActorCritic
+from utils.theory.returns import reward_to_go
+from utils.course.threads import single_threaded
 
 
 @dataclass
@@ -39,7 +39,7 @@ class ACConfig:
     seed: int = 0
     """Seeds the networks, the action sampling and the environment."""
     max_steps: int = 150_000
-    """Budget of environment steps; training stops earlier once solved (:func:`utils.curves.solved`)."""
+    """Budget of environment steps; training stops earlier once solved (:func:`utils.theory.learning_curves.solved`)."""
     gamma: float = 0.99
     """Discount factor of the TD target."""
     actor_lr: float = 2.5e-4
@@ -49,7 +49,7 @@ class ACConfig:
     ent_coef: float = 0.01
     """Weight of the entropy bonus, which keeps the policy from collapsing onto one action too early."""
     hidden: int = 64
-    """Width of the two tanh hidden layers of each network (:class:`utils.nets.ActorCritic`)."""
+    """Width of the two tanh hidden layers of each network (:class:`utils.theory.nets.ActorCritic`)."""
 
 
 @dataclass
@@ -119,8 +119,8 @@ def value_vs_returns(model: ActorCritic, episodes: int = 10, gamma: float = 0.99
     return {k: np.concatenate(v) for k, v in rows.items()}
 
 
-# >>> #@save from notebooks/02_actor_critic.ipynb: edit it there, then run `python -m utils.export`
-def train(config: ACConfig = ACConfig(), progress: bool = True) -> ACResult:
+# >>> #@save from notebooks/02_actor_critic.ipynb: edit it there, then run `python -m utils.course.export`
+def train_actor_critic(config: ACConfig = ACConfig(), progress: bool = True) -> ACResult:
     """One-step actor-critic: after every environment step, one update of the critic and of the actor."""
     torch.manual_seed(config.seed)
     env = gym.make(config.env_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from utils.course import REFERENCE
+from utils.course.session import REFERENCE
 
 ZOO_SCORES = {"AntBulletEnv-v0": (2497, 37), "Walker2DBulletEnv-v0": (858, 333)}
 """RL Baselines3 Zoo's A2C scores after 2M steps (mean, std), from its benchmark table."""
@@ -25,7 +25,7 @@ def evaluations(run: Path) -> list[dict]:
 
 def reference_curves(env_id: str) -> dict[str, list[dict]]:
     """The team's measured reference curves for ``env_id`` (``reference/*.jsonl``), by label."""
-    labels = {"course_recipe": "course recipe (constant lr, 4 envs)", "zoo_linear_lr": "zoo recipe (linear lr, 4 envs)"}
+    labels = {"course_recipe": "Hugging Face recipe (constant lr, 4 envs)", "zoo_linear_lr": "zoo recipe (linear lr, 4 envs)"}
     curves = {}
     for path in sorted(REFERENCE.glob(f"*_{env_id}_seed*.jsonl")):
         key = path.name.split(f"_{env_id}")[0]

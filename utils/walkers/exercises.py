@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.evaluation import pass_score
+from utils.walkers.scoring import pass_score
 
 CHOICE_CASES = [
     ({"last": [900, 920, 910], "best": [950, 400, 990]}, "last"),

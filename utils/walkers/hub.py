@@ -23,12 +23,12 @@ from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, 
 from huggingface_sb3 import EnvironmentName, ModelName, load_from_hub
 from huggingface_sb3.push_to_hub import generate_metadata
 
-from utils import snapshots
-from utils.evaluation import evaluate
-from utils.loading import MANIFEST, STATS, env_id_of, load_agent, verify_manifest, write_manifest
+from utils.walkers import snapshots
+from utils.walkers.scoring import evaluate
+from utils.walkers.loading import MANIFEST, STATS, env_id_of, load_agent, verify_manifest, write_manifest
 
 WALKING = ("mean_distance", "std_distance", "mean_speed", "falls", "episode_distances", "episode_falls")
-"""What :func:`utils.evaluation.evaluate` adds for the Bullet walkers, kept in ``results.json`` beside the return."""
+"""What :func:`utils.walkers.scoring.evaluate` adds for the Bullet walkers, kept in ``results.json`` beside the return."""
 PLACEHOLDER = "your-name/{name}"
 """The repository id a card shows until :func:`push` writes the real one."""
 
@@ -62,7 +62,7 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     """Evaluate the last and the best-evaluated policy of a run on episodes seeded ``seed``, ship the better one,
     and publish its score on fresh episodes (seeded ``seed + REPORT_SEED_OFFSET``): choosing and reporting on the
     same episodes would flatter it (the winner's curse)."""
-    from utils.video import record_video
+    from utils.walkers.video import record_video
 
     out = Path(out)
     setup = json.loads((out / "logs" / "run.json").read_text())

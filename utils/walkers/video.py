@@ -11,7 +11,7 @@ from pathlib import Path
 import imageio.v2 as imageio
 import numpy as np
 
-from utils.envs import make_env
+from utils.walkers.envs import make_env
 
 
 def _as_action_fn(policy, env, vec_normalize):

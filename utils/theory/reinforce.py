@@ -1,7 +1,7 @@
 """REINFORCE on CartPole: whole episodes, then one gradient step (notebook 01); with a learned baseline (notebook 03).
 
 The update and the training loop are written in notebook 01's cells (the baseline update in notebook 03's);
-the blocks marked ``#@save`` below are copies made by ``python -m utils.export``, kept for the tests and for
+the blocks marked ``#@save`` below are copies made by ``python -m utils.course.export``, kept for the tests and for
 notebook 03's training race. Edit the notebooks, not the blocks.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ import torch
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from utils.curves import solved
-from utils.nets import ActorCritic
-from utils.episodes import Episodes, collect_episodes
-from utils.returns import reward_to_go
+from utils.theory.learning_curves import solved
+from utils.theory.nets import ActorCritic
+from utils.theory.episodes import Episodes, collect_episodes
+from utils.theory.returns import reward_to_go
 
 
 @dataclass
@@ -27,7 +27,7 @@ class ReinforceConfig:
     seed: int = 0
     """Seeds the network, the action sampling and the episodes' start states."""
     max_steps: int = 500_000
-    """Budget of environment steps; training stops earlier once solved (:func:`utils.curves.solved`)."""
+    """Budget of environment steps; training stops earlier once solved (:func:`utils.theory.learning_curves.solved`)."""
     episodes_per_update: int = 8
     """Complete episodes per gradient step, played side by side."""
     gamma: float = 0.99
@@ -37,7 +37,7 @@ class ReinforceConfig:
     critic_lr: float = 1e-2
     """Adam step size of the critic, used by the learned baseline only."""
     hidden: int = 64
-    """Width of the two tanh hidden layers (:class:`utils.nets.ActorCritic`)."""
+    """Width of the two tanh hidden layers (:class:`utils.theory.nets.ActorCritic`)."""
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ReinforceResult:
     seconds: float = 0.0
 
 
-# >>> #@save from notebooks/01_variance_of_monte_carlo.ipynb: edit it there, then run `python -m utils.export`
+# >>> #@save from notebooks/01_variance_of_monte_carlo.ipynb: edit it there, then run `python -m utils.course.export`
 def reinforce_update(model, optimizer, episodes: Episodes, gamma: float) -> None:
     """One REINFORCE step on N complete episodes: ascend (1/N) sum_i sum_t log pi(a_t|s_t) G_t."""
     returns = torch.as_tensor(episodes.per_step(lambda r: reward_to_go(r, gamma)), dtype=torch.float32)
@@ -64,7 +64,7 @@ def reinforce_update(model, optimizer, episodes: Episodes, gamma: float) -> None
 # <<< #@save
 
 
-# >>> #@save from notebooks/01_variance_of_monte_carlo.ipynb: edit it there, then run `python -m utils.export`
+# >>> #@save from notebooks/01_variance_of_monte_carlo.ipynb: edit it there, then run `python -m utils.course.export`
 def train_reinforce(config: ReinforceConfig, update=reinforce_update, progress=True) -> ReinforceResult:
     """Play a batch of episodes with the current policy, take one step with `update`; repeat until solved."""
     torch.manual_seed(config.seed)
@@ -89,7 +89,7 @@ def train_reinforce(config: ReinforceConfig, update=reinforce_update, progress=T
 # <<< #@save
 
 
-# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.export`
+# >>> #@save from notebooks/03_advantage_and_a2c.ipynb: edit it there, then run `python -m utils.course.export`
 def baseline_update(model, optimizer, episodes: Episodes, gamma: float) -> None:
     """REINFORCE with a learned baseline: the actor's weight is G_t - V_w(s_t); V_w(s_t) regresses on G_t."""
     obs = torch.as_tensor(episodes.obs)

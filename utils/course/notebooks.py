@@ -1,7 +1,7 @@
 """Notebook plumbing: the canonical set-up cell, Colab badges from one repository slug, output stripping.
 
-``python -m utils.notebooks --strip notebooks/*.ipynb`` removes outputs and execution counts;
-``python -m utils.notebooks --badges`` rewrites every badge and set-up cell from ``[tool.course]`` in
+``python -m utils.course.notebooks --strip notebooks/*.ipynb`` removes outputs and execution counts;
+``python -m utils.course.notebooks --badges`` rewrites every badge and set-up cell from ``[tool.course]`` in
 ``pyproject.toml``. The tests check that notebooks agree with both.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
@@ -34,12 +34,12 @@ BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*/notebooks/([
 
 def setup_cell(notebook_name: str) -> str:
     """The set-up cell of ``notebooks/<notebook_name>``: the same in every notebook, except that those listed in
-    ``[tool.course] robots`` also install pybullet on Colab (:func:`utils.colab.install_robots`)."""
+    ``[tool.course] robots`` also install pybullet on Colab (:func:`utils.course.colab.install_robots`)."""
     s = course_settings()
     robots = notebook_name in s["robots"]
     then = ", then the PyBullet robots" if robots else ""
     install_robots = """
-    from utils.colab import install_robots
+    from utils.course.colab import install_robots
 
     install_robots()  # built from source on Colab the first time: about 2.5 min, with a progress bar""" if robots else ""
     return f'''# Set-up (the same in every notebook). Locally, `make lab` has installed everything already.
@@ -57,7 +57,7 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "."], check=True)
     site.addsitedir(site.getsitepackages()[0])  # activate the editable install of `utils` without a restart{install_robots}
 
-from utils.course import start
+from utils.course.session import start
 
 start()'''
 
@@ -97,7 +97,7 @@ def sync_badges(paths) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m utils.notebooks")
+    parser = argparse.ArgumentParser(prog="python -m utils.course.notebooks")
     parser.add_argument("--strip", action="store_true", help="remove outputs and execution counts")
     parser.add_argument("--badges", action="store_true", help="rewrite badges and set-up cells from pyproject.toml")
     parser.add_argument("paths", nargs="*", type=Path)

@@ -5,7 +5,7 @@ baselines, TD errors and GAE. The plan is the same in both:
 
 1. :func:`fixed_policy`: a small seeded MLP, briefly trained with REINFORCE so that episodes vary in length,
    then frozen;
-2. :func:`utils.episodes.collect_episodes`: many independent episodes of that policy;
+2. :func:`utils.theory.episodes.collect_episodes`: many independent episodes of that policy;
 3. :func:`score_vectors`: ``grad_theta log pi(a_t|s_t)`` for every step, one row per step (``torch.func``);
 4. :func:`per_episode_gradients`: each episode's gradient estimate ``sum_t score_t * psi_t`` for any weights
    ``psi`` (full return, reward-to-go, advantages ...): one independent sample of the estimator per episode;
@@ -19,10 +19,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from utils.episodes import Episodes, collect_episodes
-from utils.reinforce import reinforce_update
-from utils.returns import full_returns, gae, n_step_returns, reward_to_go, td_errors
-from utils.threads import single_threaded
+from utils.theory.episodes import Episodes, collect_episodes
+from utils.theory.reinforce import reinforce_update
+from utils.theory.returns import full_returns, gae, n_step_returns, reward_to_go, td_errors
+from utils.course.threads import single_threaded
 
 
 class PolicyNet(nn.Module):
@@ -173,7 +173,7 @@ def fit_value_function(episodes: Episodes, gamma: float = 1.0, epochs: int = 20,
 
 def estimator_weights(episodes: Episodes, value, n_steps=(5, 20), lambdas=(0.9, 0.95, 1.0),
                       gamma: float = 1.0) -> dict[str, np.ndarray]:
-    """The per-step weight ``psi_t`` of every estimator compared in notebook 03, from :mod:`utils.returns`.
+    """The per-step weight ``psi_t`` of every estimator compared in notebook 03, from :mod:`utils.theory.returns`.
 
     ``value`` maps states to ``V(s)``. Every episode ends with a terminated or truncated step, so the n-step
     sums and the GAE recursion over the concatenated episodes stop at each episode boundary by themselves.
