@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# What each ingredient of the course recipe is worth on the spider (notebook 05): the recipe and five variants,
+# What each ingredient of the course recipe is worth on the spider (notebook 06): the recipe and five variants,
 # each changing one thing, two seeds each, at a reduced budget, with the project's own command.
 # Two lanes (one per core, one process each: `parallel=false`, the same data as the split pipeline) run seed 0 and
 # seed 1 of every variant in turn. Runs land in runs/ablations/; their logs are copied to studies/spider-ablations/
-# (committed), which notebook 05 plots. Run it again with RESUME=1 to continue after a crash.
+# (committed), which notebook 06 plots. Run it again with RESUME=1 to continue after a crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-400000}

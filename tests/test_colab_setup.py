@@ -86,7 +86,7 @@ def test_colab_cell_without_robots_needs_no_pybullet(tmp_path):
 
 
 def test_colab_cell_with_robots_registers_them(tmp_path):
-    found, out, home = run_cell(tmp_path, "04_bipedal_walker.ipynb")
+    found, out, home = run_cell(tmp_path, "05_bipedal_walker.ipynb")
     assert Path(found["utils"]).is_relative_to(home) and found["ant_registered"]
     assert "Installing the PyBullet robots" not in out, "pybullet was there already: nothing to build"
 

@@ -4,7 +4,7 @@
     ``session``        ``start()`` of every set-up cell; the repository's paths (``ROOT``, ``AGENTS``, ``RUNS``)
     ``smoke``          the smoke switch (``COURSE_SMOKE``) and ``budget(full, smoke)``: the one place that reads it
     ``notebooks``      the canonical set-up cell, Colab badges, output stripping (``python -m utils.course.notebooks``)
-    ``colab``          the robots' part of the Colab set-up (00, 04, 05)
+    ``colab``          the robots' part of the Colab set-up (00, 05, 06)
     ``export``         ``#@save`` cells of 01-03 copied into ``utils.theory`` (``python -m utils.course.export``)
     ``tables``         Markdown result tables (01 on)
     ``threads``        one torch thread inside a block, restored afterwards
@@ -21,21 +21,21 @@
     ``diagrams``       the actor-critic loop and the rollout's bootstraps (02, 03)
     ``exercises``      checkers of 01-03's exercises
 
-``utils.walkers``: notebooks 00 and 04-05, the PyBullet walkers with SB3
+``utils.walkers``: notebooks 00 and 05-06, the PyBullet walkers with SB3
     ``envs``           environments by id, Bullet ids registered (00); ``quiet``: PyBullet's C-level output silenced
     ``split_vec_env``  the two-core vectorised environment
-    ``walking``        distance, speed, falls, the reward's terms, the training-only alive bonus (04)
-    ``recipes``        A2C hyperparameters per walker, each value's source (04)
-    ``runs``           a training run in its folder: checkpoints, resume, evaluations, logs (04)
+    ``walking``        distance, speed, falls, the reward's terms, the training-only alive bonus (05)
+    ``recipes``        A2C hyperparameters per walker, each value's source (05)
+    ``runs``           a training run in its folder: checkpoints, resume, evaluations, logs (05)
     ``diagnostics``    SB3's training diagnostics (explained variance, losses, std, fps) in ``logs/diagnostics.csv``
     ``snapshots``      crash-safe (model, statistics, metadata) snapshots
-    ``scoring``        honest evaluation: deterministic episodes, statistics frozen (04)
-    ``loading``        loading agents safely, with one-line errors (04)
+    ``scoring``        honest evaluation: deterministic episodes, statistics frozen (05)
+    ``loading``        loading agents safely, with one-line errors (05)
     ``video``          MP4 replays shown inline (00)
-    ``figures``        learning curves of runs, live while training, and the reference curves (04)
-    ``hub``            packaging for the Hugging Face Hub, push, download (04)
-    ``search``         the Optuna search of A2C hyperparameters (04)
-    ``exercises``      checkers of 04-05's exercises
+    ``figures``        learning curves of runs, live while training, and the reference curves (05)
+    ``hub``            packaging for the Hugging Face Hub, push, download (05)
+    ``search``         the Optuna search of A2C hyperparameters (05)
+    ``exercises``      checkers of 05-06's exercises
 
 Command lines (each calls its library in ``utils.walkers``)
     ``python -m utils.train``     a training run (``walkers.runs``)

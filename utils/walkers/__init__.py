@@ -1,1 +1,1 @@
-"""The walker pipeline of notebooks 00 and 04-05: PyBullet environments, recipes, training runs, evaluation, Hub."""
+"""The walker pipeline of notebooks 00 and 05-06: PyBullet environments, recipes, training runs, evaluation, Hub."""

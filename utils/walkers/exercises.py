@@ -1,4 +1,4 @@
-"""Exercise checkers for notebooks 04-05 (training the walkers). Each checker says what differs."""
+"""Exercise checkers for notebooks 05-06 (training the walkers). Each checker says what differs."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Learning curves: from run folders, live while training, and against the references (notebooks 04-05)."""
+"""Learning curves: from run folders, live while training, and against the references (notebooks 05-06)."""
 from __future__ import annotations
 
 import json

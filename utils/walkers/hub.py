@@ -1,4 +1,4 @@
-"""Packaging an agent for the Hugging Face Hub, pushing it, and loading one back (introduced in notebook 04).
+"""Packaging an agent for the Hugging Face Hub, pushing it, and loading one back (introduced in notebook 05).
 
 :func:`package_run` turns a training folder into the layout ``huggingface_sb3.package_to_hub`` uploads: the model
 zip, ``vec_normalize.pkl``, ``config.json``, ``results.json`` (return, and for the walkers distance, speed and

@@ -2,7 +2,7 @@
 
 SB3 model zips and ``vec_normalize.pkl`` contain pickles, and unpickling runs code. So a folder is loaded
 only after its ``SHA256SUMS`` manifest is verified, and an agent from the Hub only when the caller names
-the repository they trust. Introduced in notebook 04.
+the repository they trust. Introduced in notebook 05.
 """
 from __future__ import annotations
 

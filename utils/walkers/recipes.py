@@ -1,6 +1,6 @@
 """A2C hyperparameters for the walkers, in one place, with where each value came from.
 
-``COURSE`` ("the course recipe": only this one is called so) is what notebooks 04-05 and ``python -m utils.train`` use. ``REFERENCE`` is the recipe of the
+``COURSE`` ("the course recipe": only this one is called so) is what notebooks 05-06 and ``python -m utils.train`` use. ``REFERENCE`` is the recipe of the
 Hugging Face Deep RL course (RL Baselines3 Zoo's pybullet values with a constant learning rate), kept for the
 benchmarks and the comparison in the notebooks.
 """

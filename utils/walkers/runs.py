@@ -1,6 +1,6 @@
-"""Training a walker with SB3's A2C: the one function behind notebooks 04-05 and ``python -m utils.train``.
+"""Training a walker with SB3's A2C: the one function behind notebooks 05-06 and ``python -m utils.train``.
 
-Introduced in notebook 04. A run folder ``out`` holds:
+Introduced in notebook 05. A run folder ``out`` holds:
 
 * ``checkpoints/``: model + VecNormalize statistics + step count, saved every ``checkpoint_every`` steps,
   crash-safe (see :mod:`utils.walkers.snapshots`); ``resume=True`` continues from the latest one;

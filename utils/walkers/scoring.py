@@ -1,6 +1,6 @@
 """Evaluating an agent honestly: deterministic episodes with the normalisation statistics frozen.
 
-Introduced in notebook 04. The classic mistake is to evaluate through a ``VecNormalize`` still in training
+Introduced in notebook 05. The classic mistake is to evaluate through a ``VecNormalize`` still in training
 mode: it keeps updating the statistics and reports normalised rewards. :func:`evaluate` refuses that.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Searching A2C hyperparameters with Optuna: the search space, the objective (metres walked), the storage.
 
-Used by ``python -m utils.tune`` (the command line) and notebook 04. Optuna does the searching (TPE sampler,
+Used by ``python -m utils.tune`` (the command line) and notebook 05. Optuna does the searching (TPE sampler,
 median pruner, journal or database storage); this module only says what to search and what "good" means:
 
 * the **objective** is the mean forward distance of deterministic evaluation episodes on the unmodified

@@ -1,6 +1,6 @@
 """A vectorised environment that uses both cores: half the copies step here, half in one worker, at once.
 
-Profiling the Hugging Face course's recipe (``recipes.REFERENCE``, notebook 05, ``benchmarks/``) shows ~75 % of training time inside the PyBullet
+Profiling the Hugging Face course's recipe (``recipes.REFERENCE``, notebook 06, ``benchmarks/``) shows ~75 % of training time inside the PyBullet
 environments, all on one core. ``SubprocVecEnv`` moves *every* copy to its own process and pays a pipe round
 trip per copy; here the main process keeps stepping its own share while a single worker steps the rest, so
 the two cores step environments side by side and only one message pair crosses per step. The copies, their

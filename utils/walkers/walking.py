@@ -1,6 +1,6 @@
 """What a walker does, beside its score: distance walked, speed, falls, and the reward's terms.
 
-Introduced in notebook 04. A Bullet walker earns +1 per step for staying upright (the alive bonus), so a
+Introduced in notebook 05. A Bullet walker earns +1 per step for staying upright (the alive bonus), so a
 policy that stands still for 1000 steps scores about 1000 without moving. :class:`WalkingMonitor` records,
 at the end of every episode, how far the torso moved forward and whether the episode ended in a fall;
 :class:`ScaleAliveBonus` is the training-only reward change that removes that trap (evaluation always uses
