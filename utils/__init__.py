@@ -7,6 +7,7 @@
     ``colab``          the robots' part of the Colab set-up (00, 05, 06)
     ``export``         ``#@save`` cells of 01-03 copied into ``utils.theory`` (``python -m utils.course.export``)
     ``tables``         Markdown result tables (01 on)
+    ``quiz``           the quiz at the end of every notebook: ``Question``, ``Quiz.show()``, ``Quiz.check()`` (01 on)
     ``threads``        one torch thread inside a block, restored afterwards
 
 ``utils.theory``: notebooks 01-03, on CartPole

@@ -1,0 +1,54 @@
+"""The quiz module: rendering, marking, explanations on wrong answers, no error for unanswered questions."""
+import pytest
+
+from utils.course.quiz import Question, Quiz
+
+QUIZ = Quiz([
+    Question("Two plus two?", ["3", "4", "5"], answer=1, why="2 + 2 = 4."),
+    Question("Is the sky green?", ["yes", "no"], answer=1, why="It is blue on a clear day."),
+    Question("First letter?", ["a", "b", "c", "d"], answer=0, why="The alphabet starts with a."),
+])
+
+
+def test_show_letters_every_choice():
+    text = QUIZ.show().data
+    assert "**1.** Two plus two?" in text and "**3.** First letter?" in text
+    assert "- **a.** 3" in text and "- **b.** 4" in text and "- **c.** 5" in text
+    assert "- **d.** d" in text and "- **c.** " not in text.split("**2.**")[1].split("**3.**")[0]
+
+
+def test_all_right(capsys):
+    assert QUIZ.check({1: "b", 2: "b", 3: "a"}) == 3
+    out = capsys.readouterr().out
+    assert "3 of 3 right" in out and "wrong" not in out
+
+
+def test_wrong_answer_prints_the_explanation(capsys):
+    assert QUIZ.check({1: "c", 2: "B ", 3: "a"}) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("1. wrong") and "2 + 2 = 4." in lines[0]
+    assert lines[1].startswith("2. right") and "It is blue" not in "\n".join(lines)
+
+
+def test_unanswered_does_not_raise(capsys):
+    assert QUIZ.check({1: "?", 2: "?"}) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == ["1. not answered yet", "2. not answered yet", "3. not answered yet"]
+
+
+def test_a_letter_out_of_range_is_named_not_marked(capsys):
+    assert QUIZ.check({1: "z", 2: "ab", 3: ""}) == 0
+    out = capsys.readouterr().out
+    assert "'z' is not one of the choices a, b, c" in out and "'ab'" in out and "wrong" not in out
+
+
+def test_unknown_question_number_raises():
+    with pytest.raises(KeyError, match="questions 1 to 3"):
+        QUIZ.check({4: "a"})
+
+
+def test_a_question_must_point_at_a_choice():
+    with pytest.raises(ValueError, match="not the index"):
+        Question("?", ["x", "y"], answer=2, why="")
+    with pytest.raises(ValueError, match="2 to 26 choices"):
+        Question("?", ["x"], answer=0, why="")
