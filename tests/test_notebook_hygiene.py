@@ -82,3 +82,21 @@ def test_the_module_map_matches_the_tree():
         mapped |= set(re.findall(r"python -m utils\.(\w+)``", line))
     assert tree <= mapped, f"modules missing from utils/__init__.py's map: {sorted(tree - mapped)}"
     assert {m for m in mapped if "." in m} <= tree, f"mapped but not in the tree: {sorted({m for m in mapped if '.' in m} - tree)}"
+
+
+QUIZ_PENDING = {"00_meet_the_walkers.ipynb", "04_continuous_actions.ipynb", "05_bipedal_walker.ipynb", "06_spider.ipynb"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.xfail(strict=False, reason="quiz being added")) if p.name in QUIZ_PENDING else p
+     for p in PATHS],
+    ids=[p.name for p in PATHS],
+)
+def test_ends_with_summary_quiz_exercises(path):
+    book = nbformat.read(path, as_version=4)
+    sections = [c.source.lstrip().split("\n")[0] for c in book.cells
+                if c.cell_type == "markdown" and c.source.lstrip().startswith("## ")]
+    ends = [s.startswith(name) for s, name in zip(sections[-3:], ("## Summary", "## Quiz", "## Exercises"))]
+    assert len(ends) == 3 and all(ends), (
+        f"{path.name}: the last sections must be `## Summary`, `## Quiz`, `## Exercises`, in that order (found {sections[-3:]})")

@@ -52,3 +52,25 @@ def test_a_question_must_point_at_a_choice():
         Question("?", ["x", "y"], answer=2, why="")
     with pytest.raises(ValueError, match="2 to 26 choices"):
         Question("?", ["x"], answer=0, why="")
+
+
+@pytest.mark.parametrize("number", ["01", "02", "03"])
+def test_theory_notebooks_ask_their_quiz(number):
+    """The notebook imports its own quiz, and its answers cell has one "?" per question, numbered from 1."""
+    import ast
+
+    import nbformat
+
+    from utils.course.notebooks import NOTEBOOKS
+    from utils.theory import quizzes
+
+    quiz = getattr(quizzes, f"QUIZ_{number}")
+    assert 3 <= len(quiz.questions) <= 5, "3 to 5 questions"
+    assert len({q.answer for q in quiz.questions}) > 1, "the right answers should not all sit at the same letter"
+    book = nbformat.read(next(NOTEBOOKS.glob(f"{number}_*.ipynb")), as_version=4)
+    sources = [c.source for c in book.cells if c.cell_type == "code"]
+    assert any(f"import QUIZ_{number} as QUIZ" in s and "QUIZ.show()" in s for s in sources)
+    answers = [s for s in sources if s.startswith("my_answers = ")]
+    assert len(answers) == 1 and "QUIZ.check(my_answers)" in answers[0]
+    given = ast.literal_eval(answers[0].splitlines()[0].removeprefix("my_answers = "))
+    assert given == {i: "?" for i in range(1, len(quiz.questions) + 1)}, "commit the answers cell unanswered"

@@ -21,6 +21,7 @@
     ``learning_curves`` curves, the "solved" rule and the training race (01-03)
     ``diagrams``       the actor-critic loop and the rollout's bootstraps (02, 03)
     ``exercises``      checkers of 01-03's exercises
+    ``quizzes``        the quizzes that end 01-03, out of sight of the notebooks' cells
 
 ``utils.walkers``: notebooks 00 and 05-06, the PyBullet walkers with SB3
     ``envs``           environments by id, Bullet ids registered (00); ``quiet``: PyBullet's C-level output silenced

@@ -1,0 +1,165 @@
+"""The quizzes that end notebooks 01-03 (kept here, not in the notebooks, so the answers are not one cell above).
+
+Each question asks for a reason or a prediction that the notebook's measurements support, not for a definition;
+``why`` is what a learner who picked another choice should read.
+"""
+from __future__ import annotations
+
+from utils.course.quiz import Question, Quiz
+
+QUIZ_01 = Quiz([
+    Question(
+        "You batch four times as many episodes per REINFORCE gradient (N → 4N). The typical size of the error "
+        r"$\|\hat g_N - \nabla J\|$ is:",
+        ["divided by 4", "divided by 16", "divided by 2", "unchanged: the noise comes from the policy, not the batch"],
+        answer=2,
+        why="the *variance* falls as σ²/N (section 3's slope of −1); the typical error is its square root, so it "
+            "falls as 1/√N: four times the episodes halves it.",
+    ),
+    Question(
+        "Why does weighting ∇log π(a_t|s_t) by the reward-to-go instead of the whole return keep the expectation of "
+        "the gradient unchanged?",
+        ["The rewards before t are small next to the rewards after t",
+         "An action cannot change the rewards that came before it, and E_a[∇log π(a|s)] = 0, so the terms with "
+         "earlier rewards average to zero",
+         "It does not: reward-to-go is biased, but its variance is so much lower that it is worth it",
+         "Because γ < 1 makes the early rewards negligible"],
+        answer=1,
+        why="the dropped terms multiply ∇log π(a_t|s_t) by rewards that a_t could not have caused; their "
+            "expectation is zero, so only noise is removed (section 4 prints how far apart the two means are, in "
+            "standard errors, with γ = 1: no discount involved).",
+    ),
+    Question(
+        "Section 3 measures the cosine between a batch's gradient and a reference gradient from *held-out* "
+        "episodes. What would go wrong with the mean of the pool the batches are cut from?",
+        ["Nothing, it only saves collecting more episodes",
+         "The pool's mean is biased, because it uses reward-to-go",
+         "The cosines would come out too low, since the pool is smaller",
+         "Each batch is part of that mean and shares its noise, so the cosine would be flattered"],
+        answer=3,
+        why="a mean that contains the batch is pulled towards it: part of the batch's own noise counts as "
+            "agreement. Only a reference built from other episodes measures how well the batch points at ∇J.",
+    ),
+    Question(
+        "A batch of episodes gives a gradient with signal-to-noise ratio 1. A step along it:",
+        ["goes uphill on average, but its direction can be far from ∇J's",
+         "points exactly along ∇J",
+         "is a random direction: it carries no information",
+         "goes downhill as often as uphill"],
+        answer=0,
+        why="SNR 1 means ‖∇J‖² equals the expected ‖noise‖²: the estimate is unbiased, so its expected step is "
+            "uphill, but the noise is as large as the signal, so any one step can point far off.",
+    ),
+])
+
+QUIZ_02 = Quiz([
+    Question(
+        "An episode of CartPole stops at the 500-step time limit (truncated, not terminated). The TD target of "
+        "its last step should be:",
+        ["r_t: the episode is over, there is no future",
+         "r_t + γ V(first state of the next episode), since the environment has already reset",
+         "r_t + γ V(final observation): the state still had a future, we only stopped watching",
+         "0, so that the critic learns nothing from a cut episode"],
+        answer=2,
+        why="only a terminal step (the pole fell) has no future. At a truncation the pole was still up, so the "
+            "target keeps γ V of the real final observation, never of the next episode's first state.",
+    ),
+    Question(
+        "If the critic were exact (V = V^π), the TD error δ_t = r_t + γ V(s_{t+1}) − V(s_t) of one step would be:",
+        ["an unbiased but noisy one-sample estimate of the advantage A^π(s_t, a_t)",
+         "exactly the advantage A^π(s_t, a_t), with no noise",
+         "always 0",
+         "the reward-to-go from s_t"],
+        answer=0,
+        why="E[δ_t | s_t, a_t] = Q^π(s_t, a_t) − V^π(s_t) = A^π(s_t, a_t), but one sampled reward and next state "
+            "are random, so one δ_t is noisy; it is 0 only on average over actions, not for each action.",
+    ),
+    Question(
+        "Why is the TD target y_t = r_t + γ V_w(s_{t+1}) held fixed (no gradient through V_w(s_{t+1})) in the "
+        "critic's loss?",
+        ["PyTorch cannot differentiate through the next state",
+         "It saves a backward pass, and the result is the same",
+         "V_w(s_{t+1}) is 0 at the end of every episode anyway",
+         "TD learning moves the prediction V_w(s_t) towards the target; a gradient through the target would let the "
+         "critic cut its error by dragging V_w(s_{t+1}) towards V_w(s_t) instead of learning returns"],
+        answer=3,
+        why="the update is a semi-gradient on purpose: the target is a (better-informed) guess to move towards, "
+            "not a quantity to change. Differentiating through it gives a different, worse-behaved rule.",
+    ),
+    Question(
+        "Notebook 02 gives the critic ten times the actor's step size. Why?",
+        ["The critic has more parameters to train",
+         "The critic judges the current policy, a moving target: it must track the policy's values faster than "
+         "the policy changes, or its TD errors judge a policy that no longer exists",
+         "A larger critic step size makes the policy's entropy higher",
+         "It does not matter which one is faster; 10x is arbitrary"],
+        answer=1,
+        why="the actor follows δ_t, which is only as good as V's picture of the *current* policy; with a lagging "
+            "critic δ_t mostly measures the lag (the two-timescale argument of section 1, and exercise 3).",
+    ),
+    Question(
+        "In CartPole every reward is +1, so every REINFORCE weight Ĝ_t is positive. With the TD error as the "
+        "weight instead:",
+        ["every action taken still becomes more likely, just by less",
+         "an action becomes more likely if it turned out better than the critic expected, less likely if worse",
+         "no action changes probability until the episode ends",
+         "only the last action of each episode is updated"],
+        answer=1,
+        why="δ_t compares what happened (r_t + γ V(s_{t+1})) with what the critic expected (V(s_t)); it is centred, "
+            "so it can be negative and push a bad action's probability down, which Ĝ_t > 0 never does.",
+    ),
+])
+
+QUIZ_03 = Quiz([
+    Question(
+        "Which estimate of the advantage stays unbiased whatever the critic's errors?",
+        ["The TD error r_t + γ V(s_{t+1}) − V(s_t)",
+         "The 5-step return minus V(s_t)",
+         "GAE with λ = 0.95",
+         "The reward-to-go minus V(s_t)"],
+        answer=3,
+        why="subtracting any function of the state alone leaves the expected gradient unchanged "
+            "(E[∇log π(a|s) V(s)] = 0); the bootstrapped estimates put V(s_{t+n}) inside the weight itself, so V's "
+            "errors become bias (section 2's early-critic rows).",
+    ),
+    Question(
+        "A2C with n_steps = 5 and λ = 1, a rollout with no episode end. How many real rewards does the critic's "
+        "target of the rollout's *last* position contain?",
+        ["1", "5", "3, on average", "none: it is V alone"],
+        answer=0,
+        why="every position's return runs to the end of the rollout and then bootstraps on V(s_5): the first "
+            "position sees 5 rewards, the last only its own, a one-step TD target (section 4's figure).",
+    ),
+    Question(
+        "GAE with λ = 0 gives the advantage:",
+        ["Ĝ_t − V(s_t), the Monte-Carlo estimate",
+         "δ_t, the one-step TD error",
+         "0 for every step",
+         "the n_steps-step return minus V(s_t)"],
+        answer=1,
+        why="Â_t = δ_t + γλ Â_{t+1}: with λ = 0 the sum stops after its first term, δ_t (the lowest variance, the "
+            "most bias from V); λ = 1 gives the return bootstrapped at the end of the rollout.",
+    ),
+    Question(
+        "In A2C's single RMSprop optimiser, actor and critic share no weights. Multiplying vf_coef by 10 makes "
+        "the critic's parameter updates:",
+        ["about 10 times larger", "about 10 times smaller",
+         "barely different: RMSprop divides each gradient by its running root-mean-square, so a constant scale "
+         "mostly cancels",
+         "larger for the actor instead"],
+        answer=2,
+        why="RMSprop's step is gradient / √(running mean of gradient²): scaling the critic's gradient by 10 scales "
+            "both, and only ε is left to notice (section 4 measured one step for three values of vf_coef).",
+    ),
+    Question(
+        "Why does A2C take 5 steps in each of 8 environments rather than 40 steps in one?",
+        ["Steps from 8 environments are at different moments of different episodes, so the 40 samples are far less "
+         "correlated than 40 consecutive steps of one episode",
+         "GAE cannot be computed on a single environment",
+         "Each environment runs a different copy of the policy",
+         "One environment cannot produce 40 steps between updates"],
+        answer=0,
+        why="consecutive states of one episode are nearly the same, so 40 of them carry little more information "
+            "than a few; parallel environments give a more varied batch at the same cost (exercise 4 tries it).",
+    ),
+])
