@@ -37,6 +37,8 @@
     ``figures``        learning curves of runs, live while training, and the reference curves (05)
     ``hub``            packaging for the Hugging Face Hub, push, download (05)
     ``search``         the Optuna search of A2C hyperparameters (05)
+    ``ablations``      the spider's ablation study read, aggregated over seeds, plotted; diagnostics figure (06)
+    ``ppo_as_a2c``     PPO with one epoch and one minibatch is A2C; what more epochs buy (06)
     ``exercises``      checkers of 05-06's exercises
 
 Command lines (each calls its library in ``utils.walkers``)

@@ -1,0 +1,94 @@
+"""The ablation study's reader (notebook 06): runs found, seeds aggregated, the re-run command rebuilt."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from utils.walkers import ablations
+
+
+def fake_run(folder, recipe, finals, command):
+    """A seed folder as scripts/ablate_spider.sh copies it: evaluations at 100 and 200 steps, run.json, diagnostics."""
+    folder.mkdir(parents=True)
+    lines = [{"steps": 100, "mean": finals[0] / 2, "std": 1.0, "distance": 0.5, "falls": 1},
+             {"steps": 200, "mean": finals[0], "std": 2.0, "distance": finals[1], "falls": 0}]
+    (folder / "evaluations.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    (folder / "run.json").write_text(json.dumps({"recipe": recipe, "command": command}))
+    (folder / "diagnostics.csv").write_text("time/total_timesteps,time/fps,train/explained_variance,train/value_loss,"
+                                            "train/policy_loss,train/entropy_loss,train/std,train/learning_rate\n"
+                                            "32,100,0.5,0.1,0.0,-1.0,0.13,0.001\n")
+
+
+@pytest.fixture
+def study(tmp_path):
+    base = {"use_sde": True, "n_steps": 4}
+    command = "python -m utils.train --env AntBulletEnv-v0 --recipe course --set use_sde=false --timesteps 400 --seed {s} --out runs/x/seed{s}"
+    for seed, (final, distance) in enumerate([(1000, 5.0), (1200, 7.0)]):
+        fake_run(tmp_path / "recipe" / f"seed{seed}", base, (final, distance), command.format(s=seed))
+    for seed, (final, distance) in enumerate([(500, 1.0), (700, 2.0)]):
+        fake_run(tmp_path / "no-gsde" / f"seed{seed}", {**base, "use_sde": False}, (final, distance), command.format(s=seed))
+    (tmp_path / "unfinished" / "seed0").mkdir(parents=True)  # no evaluations yet: ignored
+    return tmp_path
+
+
+def test_runs_lists_finished_seeds_baseline_first(study):
+    found = ablations.runs(study)
+    assert list(found) == ["recipe", "no-gsde"]
+    assert sorted(found["no-gsde"]) == [0, 1]
+
+
+def test_change_reads_the_recipes(study):
+    assert ablations.change(study, "no-gsde") == "use_sde: True -> False"
+    assert ablations.change(study, "recipe") == "(the course recipe)"
+
+
+def test_summary_aggregates_over_seeds(study):
+    table = ablations.evaluations(study)
+    assert len(table) == 8
+    row = ablations.summary(table).set_index("variant").loc["no-gsde"]
+    assert row["seeds"] == 2 and row["steps"] == 200
+    assert row["final"] == pytest.approx(600) and row["final_std"] == pytest.approx(np.std([500, 700], ddof=1))
+    assert row["distance"] == pytest.approx(1.5) and row["falls"] == 0
+    assert row["late"] == pytest.approx(np.mean([250, 500, 350, 700]) )  # last three of two evaluations: both
+
+
+def test_over_seeds_gives_mean_and_range(study):
+    curve = ablations.over_seeds(ablations.evaluations(study), "distance")
+    last = curve[(curve["variant"] == "recipe") & (curve["steps"] == 200)].iloc[0]
+    assert (last["mean"], last["min"], last["max"], last["count"]) == (6.0, 5.0, 7.0, 2)
+
+
+def test_plots_and_diagnostics_read(study):
+    table = ablations.evaluations(study)
+    for metric in ("mean", "distance"):
+        assert ablations.plot_against_baseline(table, metric).axes
+    frame = ablations.read_diagnostics(ablations.runs(study)["recipe"][0])
+    assert list(frame["steps"]) == [32]
+    assert ablations.plot_diagnostics({"recipe": frame}, "t").axes
+
+
+def test_rerun_command_replaces_out_and_budget(study, tmp_path):
+    words = ablations.rerun_command(ablations.runs(study)["no-gsde"][1], tmp_path / "mine", timesteps=64,
+                                    eval_every=0, no_package=True)
+    assert words[1:3] == ["-m", "utils.train"]
+    assert words[words.index("--out") + 1] == str(tmp_path / "mine")
+    assert words[words.index("--timesteps") + 1] == "64" and words[words.index("--seed") + 1] == "1"
+    assert words[words.index("--eval-every") + 1] == "0" and "--no-package" in words
+    assert "use_sde=false" in words
+
+
+def test_separation_chance():
+    assert ablations.separation_chance(2) == pytest.approx(1 / 3)
+    assert ablations.separation_chance(5) == pytest.approx(2 / math.comb(10, 5))
+    ablations.check_separation_chance(ablations.separation_chance)
+    with pytest.raises(AssertionError, match="both directions"):
+        ablations.check_separation_chance(lambda n: 1 / math.comb(2 * n, n))
+
+
+def test_explained_variance_checker():
+    from stable_baselines3.common.utils import explained_variance
+
+    ablations.check_explained_variance(explained_variance)
+    with pytest.raises(AssertionError, match="variance of the returns"):
+        ablations.check_explained_variance(lambda v, r: 1 - np.var(r - v) / np.var(v))

@@ -1,0 +1,219 @@
+"""What each ingredient of the recipe is worth: the spider's ablation runs, read, aggregated over seeds, plotted (06).
+
+``scripts/ablate_spider.sh`` trains the course recipe and variants that change one thing each, with
+``python -m utils.train``, and copies each run's ``logs/`` to ``studies/spider-ablations/<variant>/seed<S>/``:
+``evaluations.jsonl`` (periodic deterministic evaluations, statistics frozen), ``episodes.csv``,
+``diagnostics.csv`` (SB3's logger) and ``run.json`` (recipe and command). Everything here reads whatever runs
+are there, so a half-finished study plots too. Also the diagnostics figure and the checkers of notebook 06's exercises.
+"""
+from __future__ import annotations
+
+import json
+import math
+import shlex
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from utils.course.session import ROOT
+from utils.walkers import diagnostics
+
+STUDY = ROOT / "studies" / "spider-ablations"
+BASELINE = "recipe"
+METRICS = {"mean": "evaluation return", "distance": "distance walked per episode (m)"}
+
+
+def runs(study: Path = STUDY) -> dict[str, dict[int, Path]]:
+    """The study's runs: ``{variant: {seed: folder}}`` for every folder with evaluations; the baseline first."""
+    found = {}
+    for folder in sorted(Path(study).glob("*/seed*")):
+        if (folder / "evaluations.jsonl").is_file() and folder.name[4:].isdigit():
+            found.setdefault(folder.parent.name, {})[int(folder.name[4:])] = folder
+    return dict(sorted(found.items(), key=lambda item: (item[0] != BASELINE, item[0])))
+
+
+def setup(folder: Path) -> dict:
+    """A run's ``run.json``: its recipe, command, versions and training time."""
+    return json.loads((Path(folder) / "run.json").read_text())
+
+
+def change(study: Path, variant: str) -> str:
+    """What the variant changes in the baseline's recipe, read from the runs' ``run.json``: ``"use_sde: True -> False"``."""
+    found = runs(study)
+    if variant == BASELINE or BASELINE not in found:
+        return "(the course recipe)" if variant == BASELINE else "(no baseline run to compare with)"
+    mine = setup(next(iter(found[variant].values())))["recipe"]
+    base = setup(next(iter(found[BASELINE].values())))["recipe"]
+    return ", ".join(f"{k}: {base[k]} -> {v}" for k, v in mine.items() if base.get(k) != v) or "nothing"
+
+
+def evaluations(study: Path = STUDY) -> pd.DataFrame:
+    """Every periodic evaluation of every run, one row each: variant, seed, steps, mean, std, distance, falls."""
+    rows = []
+    for variant, seeds in runs(study).items():
+        for seed, folder in seeds.items():
+            for line in (folder / "evaluations.jsonl").read_text().splitlines():
+                if line.strip():
+                    rows.append({"variant": variant, "seed": seed, **json.loads(line)})
+    return pd.DataFrame(rows, columns=["variant", "seed", "steps", "mean", "std", "distance", "falls"])
+
+
+def over_seeds(table: pd.DataFrame, metric: str = "mean") -> pd.DataFrame:
+    """Per variant and step: the mean over seeds of ``metric``, its minimum and maximum, and the number of seeds."""
+    grouped = table.groupby(["variant", "steps"], sort=False)[metric]
+    return grouped.agg(["mean", "min", "max", "count"]).reset_index()
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per variant, over seeds (mean and sample std, n-1): the final evaluation's return and distance, the best
+    evaluation's return, the mean of the last three evaluations, the falls of the final evaluations."""
+    rows = []
+    for variant, runs_ in table.groupby("variant", sort=False):
+        per_seed = []
+        for _, run in runs_.groupby("seed"):
+            run = run.sort_values("steps")
+            final = run.iloc[-1]
+            per_seed.append({"final": final["mean"], "best": run["mean"].max(), "late": run["mean"].tail(3).mean(),
+                             "distance": final["distance"], "falls": final["falls"], "steps": final["steps"]})
+        seeds = pd.DataFrame(per_seed)
+        row = {"variant": variant, "seeds": len(seeds), "steps": int(seeds["steps"].min()),
+               "falls": int(seeds["falls"].sum())}
+        for key in ("final", "best", "late", "distance"):
+            row[key] = seeds[key].mean()
+            row[key + "_std"] = seeds[key].std(ddof=1) if len(seeds) > 1 else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_against_baseline(table: pd.DataFrame, metric: str = "mean", ncols: int = 3):
+    """One panel per variant: its mean over seeds (line) and range (band: lowest to highest seed), over the
+    baseline's, against environment steps."""
+    curves = over_seeds(table, metric)
+    variants = [v for v in curves["variant"].unique() if v != BASELINE]
+    if not variants:
+        variants = list(curves["variant"].unique())
+    nrows = math.ceil(len(variants) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, variant in zip(axes.flat, variants):
+        for name, color in [(BASELINE, "0.4")] + ([(variant, "tab:red")] if variant != BASELINE else []):
+            curve = curves[curves["variant"] == name]
+            if curve.empty:
+                continue
+            seeds = int(curve["count"].max())
+            ax.plot(curve["steps"], curve["mean"], color=color, marker="o", ms=2.5, label=f"{name} ({seeds} seeds)")
+            ax.fill_between(curve["steps"], curve["min"], curve["max"], color=color, alpha=0.2)
+        ax.set_title(variant, fontsize=10)
+        ax.legend(fontsize=7, loc="upper left")
+    for ax in axes.flat[len(variants):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("environment steps")
+        thousands(ax)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(METRICS.get(metric, metric))
+    fig.tight_layout()
+    return fig
+
+
+def separation_chance(n: int) -> float:
+    """If two settings were equally good, the chance that their ``n`` runs each come out fully separated (every run
+    of one above every run of the other), either way round: 2 of the C(2n, n) equally likely orderings."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}.")
+    return 2 / math.comb(2 * n, n)
+
+
+def check_separation_chance(fn) -> None:
+    """Compare a learner's ``separation_chance(n)`` with the reference for 1 to 6 seeds per setting."""
+    for n in range(1, 7):
+        got, want = fn(n), separation_chance(n)
+        if not np.isclose(got, want):
+            hint = " (count both directions: A above B, or B above A)" if np.isclose(got, want / 2) else ""
+            raise AssertionError(f"separation_chance({n}) = {got:.4f}, expected {want:.4f}{hint}.")
+    print("Correct: with 2 seeds each, a clean separation happens 1 time in 3 by chance; with 5 seeds, 1 in 126.")
+
+
+def check_explained_variance(fn) -> None:
+    """Compare a learner's ``explained_variance(values, returns)`` with SB3's (the one in ``diagnostics.csv``)."""
+    from stable_baselines3.common.utils import explained_variance
+
+    rng = np.random.default_rng(0)
+    returns = rng.normal(size=64)
+    cases = [(returns, returns), (returns + 0.1 * rng.normal(size=64), returns), (np.zeros(64), returns),
+             (returns.mean() + np.zeros(64), returns), (returns[::-1], returns), (2 * returns, returns)]
+    for values, target in cases:
+        got, want = float(fn(values, target)), float(explained_variance(values, target))
+        if not np.isclose(got, want):
+            hint = ""
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wrong_denominator = 1 - np.var(target - values) / np.var(values)
+            if np.isclose(got, wrong_denominator):
+                hint = " (divide by the variance of the returns, not of the predictions)"
+            elif np.isclose(got, np.var(values) / np.var(target)):
+                hint = " (it is 1 - Var[returns - values] / Var[returns]: the residual's variance, not the values')"
+            raise AssertionError(f"explained_variance gave {got:.4f} where SB3 gives {want:.4f}{hint}.")
+    print("Correct: 1 - Var[returns - values] / Var[returns]; 1 is a perfect critic, 0 no better than a constant.")
+
+
+DIAGNOSTICS = (
+    ("train/explained_variance", "explained variance", "does the critic predict its targets? (1: fully)"),
+    ("train/value_loss", "value loss (log scale)", "the critic's squared error, in the rewards' units"),
+    ("train/entropy_loss", "entropy loss (= -entropy)", "how random the policy is in the batch's states"),
+    ("train/std", "std parameter: mean of exp(log_std)", "under gSDE, not the action noise itself"),
+    ("time/fps", "steps per second", "since learn() began, evaluations included"),
+)
+"""SB3's logger keys plotted by :func:`plot_diagnostics`, with a name and how to read each."""
+
+
+def thousands(ax) -> None:
+    """Steps on the x-axis as 100k, 200k, ..."""
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x / 1e3:.0f}k"))
+
+
+def plot_diagnostics(frames: dict[str, pd.DataFrame], title: str, smooth: int = 10):
+    """SB3's diagnostics of runs (``{label: utils.walkers.diagnostics.read(...)}``) against steps, one panel each:
+    every record (thin) and its running mean over ``smooth`` records (thick)."""
+    fig, axes = plt.subplots(2, 3, figsize=(13, 6.4))
+    for ax, (column, name, meaning) in zip(axes.flat, DIAGNOSTICS):
+        for (label, frame), color in zip(frames.items(), ("tab:blue", "tab:red", "tab:green", "tab:purple")):
+            ax.plot(frame["steps"], frame[column], lw=0.5, alpha=0.4, color=color)
+            ax.plot(frame["steps"], frame[column].rolling(smooth, min_periods=1).mean(), lw=1.6, color=color,
+                    label=label)
+        ax.set_title(f"{name}\n{meaning}", fontsize=9)
+        ax.set_xlabel("environment steps")
+        thousands(ax)
+    axes.flat[1].set_yscale("log")
+    axes.flat[0].legend(fontsize=8)
+    axes.flat[-1].set_visible(False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def read_diagnostics(folder: Path) -> pd.DataFrame:
+    """A run's ``diagnostics.csv`` (copied flat into the study's seed folder, or under a run's ``logs/``)."""
+    folder = Path(folder)
+    return diagnostics.read(folder if (folder / diagnostics.FILE).is_file() else folder / "logs")
+
+
+def rerun_command(folder: Path, out: Path, **flags) -> list[str]:
+    """The command that trained the run in ``folder`` (its ``run.json``), for this Python, writing to ``out``, with
+    flags changed or added: ``rerun_command(f, out, timesteps=640, no_package=True)``; ``True`` for a bare flag."""
+    words = shlex.split(setup(folder)["command"])
+    if words[:3] != ["python", "-m", "utils.train"]:
+        raise ValueError(f"{folder}/run.json's command is not a `python -m utils.train` command: {words[:3]}")
+    args = words[3:]
+    for name, value in {"out": str(out), **flags}.items():
+        flag = "--" + name.replace("_", "-")
+        if flag in args:
+            i = args.index(flag)
+            if value is True:
+                continue
+            args[i + 1] = str(value)
+        else:
+            args += [flag] if value is True else [flag, str(value)]
+    return [sys.executable, "-m", "utils.train", *args]
