@@ -19,7 +19,13 @@ REFERENCE = ROOT / "reference"
 
 
 def start(notebook: str = "") -> None:
-    """Prepare a notebook: quiet libraries, consistent plots, and one line of versions and mode."""
+    """Prepare a notebook: quiet libraries, consistent plots, one torch thread, and one line of versions and mode.
+
+    Unlike the library's functions, which take one thread only inside a block (:mod:`utils.course.threads`), this
+    sets it for the whole kernel, on purpose: the kernel belongs to the notebook, and the learner's own cells
+    train tiny networks too, which run faster on one thread and never stall on a busy core. Outside a notebook,
+    use :func:`utils.course.threads.torch_threads`.
+    """
     import matplotlib
 
     os.environ.setdefault("TQDM_MININTERVAL", "1")
@@ -37,7 +43,7 @@ def start(notebook: str = "") -> None:
 
     if find_spec("pybullet_envs_gymnasium"):  # notebooks 01-03 need no robots: on Colab they run without pybullet
         register_bullet_envs()
-    torch.set_num_threads(1)  # the course's networks are tiny: one thread is faster, and never stalls (utils.course.threads)
+    torch.set_num_threads(1)  # for the kernel's life: see the docstring
     report_mode(notebook)
     print(f"torch {torch.__version__} | stable-baselines3 {stable_baselines3.__version__} | "
           f"gymnasium {gymnasium.__version__} | matplotlib {matplotlib.__version__}")
