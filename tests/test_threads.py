@@ -39,7 +39,7 @@ def test_single_threaded_sets_one_thread_only_while_the_function_runs(two_thread
 
 def test_start_sets_one_thread_for_the_notebook_kernel():
     script = ("import torch; torch.set_num_threads(2)\n"
-              "from utils.course.session import start; start('test')\n"
+              "from utils.course.session import start; start()\n"
               "print('threads', torch.get_num_threads())")
     env = {k: v for k, v in os.environ.items() if k != CANARY_VARIABLE}  # leave no marker for the smoke canary
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

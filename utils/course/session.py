@@ -18,7 +18,7 @@ RUNS = ROOT / "runs"
 REFERENCE = ROOT / "reference"
 
 
-def start(notebook: str = "") -> None:
+def start() -> None:
     """Prepare a notebook: quiet libraries, consistent plots, one torch thread, and one line of versions and mode.
 
     Unlike the library's functions, which take one thread only inside a block (:mod:`utils.course.threads`), this
@@ -44,7 +44,7 @@ def start(notebook: str = "") -> None:
     if find_spec("pybullet_envs_gymnasium"):  # notebooks 01-03 need no robots: on Colab they run without pybullet
         register_bullet_envs()
     torch.set_num_threads(1)  # for the kernel's life: see the docstring
-    report_mode(notebook)
+    report_mode()
     print(f"torch {torch.__version__} | stable-baselines3 {stable_baselines3.__version__} | "
           f"gymnasium {gymnasium.__version__} | matplotlib {matplotlib.__version__}")
     print(mode_line())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 SMOKE_VARIABLE = "COURSE_SMOKE"
 CANARY_VARIABLE = "COURSE_CANARY_DIR"
+NOTEBOOK_VARIABLE = "COURSE_NOTEBOOK"
 
 
 def smoke() -> bool:
@@ -30,11 +31,16 @@ def mode_line() -> str:
     return "Mode: full: the real budgets of the course."
 
 
-def report_mode(notebook: str = "") -> None:
-    """Record this kernel's mode for the CI canary test (only when ``COURSE_CANARY_DIR`` is set)."""
+def report_mode() -> None:
+    """Record this kernel's mode for the CI canary test (only when ``COURSE_CANARY_DIR`` is set).
+
+    The marker is named after the notebook (``COURSE_NOTEBOOK``, which the root ``conftest.py`` sets for the
+    kernel that nbval starts), so that the canary can tell which notebooks reported.
+    """
     folder = os.environ.get(CANARY_VARIABLE)
     if not folder:
         return
+    notebook = os.environ.get(NOTEBOOK_VARIABLE) or f"kernel-{os.getpid()}"
     Path(folder).mkdir(parents=True, exist_ok=True)
-    marker = Path(folder) / f"{os.getpid()}.json"
-    marker.write_text(json.dumps({"pid": os.getpid(), "smoke": smoke(), "notebook": notebook}))
+    marker = Path(folder) / f"{notebook}.json"
+    marker.write_text(json.dumps({"notebook": notebook, "pid": os.getpid(), "smoke": smoke()}))
