@@ -50,7 +50,7 @@ def test_summary_aggregates_over_seeds(study):
     assert row["seeds"] == 2 and row["steps"] == 200
     assert row["final"] == pytest.approx(600) and row["final_std"] == pytest.approx(np.std([500, 700], ddof=1))
     assert row["distance"] == pytest.approx(1.5) and row["falls"] == 0
-    assert row["late"] == pytest.approx(np.mean([250, 500, 350, 700]) )  # last three of two evaluations: both
+    assert row["late"] == pytest.approx(np.mean([250, 500, 350, 700]))  # the last three of two evaluations: both
 
 
 def test_over_seeds_gives_mean_and_range(study):
@@ -92,3 +92,20 @@ def test_explained_variance_checker():
     ablations.check_explained_variance(explained_variance)
     with pytest.raises(AssertionError, match="variance of the returns"):
         ablations.check_explained_variance(lambda v, r: 1 - np.var(r - v) / np.var(v))
+
+
+def test_verdict_says_separated_or_overlapping(study):
+    table = ablations.evaluations(study)
+    line = ablations.verdict(table, "no-gsde", key="final")
+    assert "600 vs 1100 (-500)" in line and "below" in line and "33%" in line
+    overlapping = table.copy()
+    overlapping.loc[(overlapping["variant"] == "no-gsde") & (overlapping["seed"] == 1), "mean"] = 5000
+    assert "overlap" in ablations.verdict(overlapping, "no-gsde", key="final")
+    assert "no runs" in ablations.verdict(table, "missing")
+    assert "one seed" in ablations.verdict(table[table["seed"] == 0], "no-gsde")
+
+
+def test_per_seed_late_is_the_mean_of_the_last_three(study):
+    seeds = ablations.per_seed(ablations.evaluations(study)).set_index(["variant", "seed"])
+    assert seeds.loc[("recipe", 1), "late"] == pytest.approx((600 + 1200) / 2)
+    assert seeds.loc[("recipe", 1), "best"] == 1200 and seeds.loc[("recipe", 1), "distance"] == 7.0

@@ -67,18 +67,23 @@ def over_seeds(table: pd.DataFrame, metric: str = "mean") -> pd.DataFrame:
     return grouped.agg(["mean", "min", "max", "count"]).reset_index()
 
 
-def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per variant, over seeds (mean and sample std, n-1): the final evaluation's return and distance, the best
-    evaluation's return, the mean of the last three evaluations, the falls of the final evaluations."""
+def per_seed(table: pd.DataFrame) -> pd.DataFrame:
+    """Per run (variant, seed): the final evaluation's return, distance and falls, the best evaluation's return, and
+    the mean return of the last three evaluations ("late": less noisy than one evaluation of 5 episodes)."""
     rows = []
-    for variant, runs_ in table.groupby("variant", sort=False):
-        per_seed = []
-        for _, run in runs_.groupby("seed"):
-            run = run.sort_values("steps")
-            final = run.iloc[-1]
-            per_seed.append({"final": final["mean"], "best": run["mean"].max(), "late": run["mean"].tail(3).mean(),
-                             "distance": final["distance"], "falls": final["falls"], "steps": final["steps"]})
-        seeds = pd.DataFrame(per_seed)
+    for (variant, seed), run in table.groupby(["variant", "seed"], sort=False):
+        run = run.sort_values("steps")
+        final = run.iloc[-1]
+        rows.append({"variant": variant, "seed": seed, "steps": int(final["steps"]), "final": final["mean"],
+                     "best": run["mean"].max(), "late": run["mean"].tail(3).mean(), "distance": final["distance"],
+                     "falls": int(final["falls"])})
+    return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per variant, over seeds (mean and sample std, n-1) of :func:`per_seed`'s measures; falls summed."""
+    rows = []
+    for variant, seeds in per_seed(table).groupby("variant", sort=False):
         row = {"variant": variant, "seeds": len(seeds), "steps": int(seeds["steps"].min()),
                "falls": int(seeds["falls"].sum())}
         for key in ("final", "best", "late", "distance"):
@@ -88,18 +93,40 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_against_baseline(table: pd.DataFrame, metric: str = "mean", ncols: int = 3):
+def verdict(table: pd.DataFrame, variant: str, baseline: str = BASELINE, key: str = "late") -> str:
+    """One line on ``variant`` against ``baseline``: the difference of the means over seeds of ``key`` and of the final
+    distance, and whether every seed of one lies above every seed of the other (with the chance of that if the two
+    were equally good)."""
+    seeds = per_seed(table)
+    mine, base = seeds[seeds["variant"] == variant], seeds[seeds["variant"] == baseline]
+    if mine.empty or base.empty:
+        return f"{variant}: no runs to compare with {baseline} yet."
+    diff = mine[key].mean() - base[key].mean()
+    walked = mine["distance"].mean() - base["distance"].mean()
+    line = (f"{variant}: {key} return {mine[key].mean():.0f} vs {base[key].mean():.0f} ({diff:+.0f}), final distance "
+            f"{mine['distance'].mean():.1f} vs {base['distance'].mean():.1f} m ({walked:+.1f} m); ")
+    below, above = mine[key].max() < base[key].min(), mine[key].min() > base[key].max()
+    n = min(len(mine), len(base))
+    if n < 2:
+        return line + "one seed on a side: nothing shows how much the runs of one setting differ among themselves."
+    if below or above:
+        return line + (f"each of its {len(mine)} seeds is {'below' if below else 'above'} each of the {len(base)} of "
+                       f"{baseline}: a hint, since that happens {separation_chance(n):.0%} of the time by chance alone"
+                       f" with {n} seeds each.")
+    return line + f"its seeds and {baseline}'s overlap: no difference these runs can show."
+
+
+def plot_against_baseline(table: pd.DataFrame, metric: str = "mean", ncols: int = 3, baseline: str = BASELINE):
     """One panel per variant: its mean over seeds (line) and range (band: lowest to highest seed), over the
     baseline's, against environment steps."""
     curves = over_seeds(table, metric)
-    variants = [v for v in curves["variant"].unique() if v != BASELINE]
-    if not variants:
-        variants = list(curves["variant"].unique())
+    variants = [v for v in curves["variant"].unique() if v != baseline] or [baseline]
+    ncols = min(ncols, len(variants))
     nrows = math.ceil(len(variants) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), sharex=True, sharey=True,
                              squeeze=False)
     for ax, variant in zip(axes.flat, variants):
-        for name, color in [(BASELINE, "0.4")] + ([(variant, "tab:red")] if variant != BASELINE else []):
+        for name, color in [(baseline, "0.4")] + ([(variant, "tab:red")] if variant != baseline else []):
             curve = curves[curves["variant"] == name]
             if curve.empty:
                 continue

@@ -1,0 +1,63 @@
+"""The quizzes that end the walker notebooks (kept here, not in the notebooks, so the answers are not one cell above).
+
+Each question asks for a reason or a prediction that the notebook's measurements support; ``why`` is what a
+learner who picked another choice should read.
+"""
+from __future__ import annotations
+
+from utils.course.quiz import Question, Quiz
+
+QUIZ_06 = Quiz([
+    Question(
+        "The recipe collects 4 steps in each of 8 copies per update, with GAE λ = 0.9. How many rewards can one "
+        "advantage estimate use before it bootstraps on the critic?",
+        ["About 10, since 1 / (1 − λ) = 10", "At most 4: the rollout ends after 4 steps, and the critic's value "
+         "stands in for everything after", "All the rewards until the end of the episode", "Exactly 1, as in a TD error"],
+        answer=1,
+        why="GAE sums (γλ)^l-weighted TD errors over the rollout only; with n_steps = 4 the first step of a rollout "
+            "sees 4 rewards and the last one sees 1, then V of the next state. 1 / (1 − λ) is the horizon of the "
+            "weights, which the rollout cuts off long before.",
+    ),
+    Question(
+        "The 4x8 variant (4 copies × 8 steps) and the recipe (8 × 4) both learn from 32 samples per update. "
+        "What is different?",
+        ["Nothing: the same batch size is the same algorithm",
+         "Only the speed: 8 copies use both cores better",
+         "The estimator: advantages bootstrap after up to 8 rewards instead of 4, gSDE redraws its noise every 8 "
+         "steps instead of 4, and a batch holds 4 independent trajectories instead of 8",
+         "4x8 makes twice as many updates per environment step"],
+        answer=2,
+        why="the number of updates per step is the same (one per 32 samples), but what each sample's advantage "
+            "is made of, how often the exploration noise changes, and how correlated the batch is all differ.",
+    ),
+    Question(
+        "Both seeds of a variant end below both seeds of the recipe. If the variant were in fact just as good, how "
+        "often would two seeds per arm come out fully separated like this, one way or the other?",
+        ["Almost never: full separation is strong evidence", "1 time in 3", "1 time in 6", "Half the time"],
+        answer=1,
+        why="the 4 runs can be ordered in C(4, 2) = 6 equally likely ways (which two are on top); 2 of them are "
+            "fully separated, so 2/6 = 1/3. Two seeds give a hint, not a conclusion (exercise 2).",
+    ),
+    Question(
+        "The recipe's explained variance stays near 1 from its first record on. What does that tell you?",
+        ["The critic is nearly perfect, so the advantages are accurate",
+         "Little: with 4-step rollouts the targets are mostly the critic's own bootstrapped value, so the critic "
+         "explains them easily; a value near 0 or below would be the alarm",
+         "The policy has converged", "The learning rate is too low"],
+        answer=1,
+        why="explained variance compares V with the GAE returns of the rollout, which are at most 4 rewards plus "
+            "V(next state); most of their variance is V's own. Read it as a smoke alarm (≤ 0: the critic is no "
+            "better than a constant), not as a quality score.",
+    ),
+    Question(
+        "SB3's PPO with one epoch over one minibatch (the whole rollout) made exactly A2C's parameters, even with "
+        "the clip range at 0.2. Why does the clip not act?",
+        ["Because the advantages are small", "It does act, but RMSprop undoes it",
+         "The gradient step is taken with the very policy that collected the rollout, so the probability ratio "
+         "is exactly 1, inside any clip range, and its gradient is A2C's ∇log π",
+         "Because gSDE keeps the noise fixed during a rollout"],
+        answer=2,
+        why="PPO clips r = π_θ / π_θold; before the first step θ = θold, so r = 1 and ∇r = ∇log π. Only a second "
+            "epoch (or minibatch) sees θ ≠ θold, where the clip can bind: that is what the 4-epoch run adds.",
+    ),
+])
