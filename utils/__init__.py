@@ -40,6 +40,7 @@
     ``ablations``      the spider's ablation study read, aggregated over seeds, plotted; diagnostics figure (06)
     ``ppo_as_a2c``     PPO with one epoch and one minibatch is A2C; what more epochs buy (06)
     ``exercises``      checkers of 05-06's exercises
+    ``quizzes``        the quizzes that end 00, 05 and 06, out of sight of the notebooks' cells
 
 Command lines (each calls its library in ``utils.walkers``)
     ``python -m utils.train``     a training run (``walkers.runs``)
