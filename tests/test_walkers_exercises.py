@@ -3,7 +3,8 @@ tempting wrong answers."""
 import numpy as np
 import pytest
 
-from utils.walkers.exercises import CHOICE_CASES, check_choose_policy, choose_policy
+from utils.walkers.exercises import (CHOICE_CASES, check_choose_policy, check_frozen_eval_env, choose_policy,
+                                     frozen_eval_env)
 from utils.walkers.scoring import pass_score
 
 
@@ -28,3 +29,33 @@ def test_the_reference_passes_the_checker(capsys):
 def test_the_checker_rejects_the_tempting_wrong_choices(wrong):
     with pytest.raises(AssertionError, match="the pass score picks"):
         check_choose_policy(wrong)
+# The frozen-evaluation-environment exercise of notebook 05: the checker names each classic mistake.
+
+
+@pytest.fixture(scope="module")
+def stats(tiny_walker_run):
+    return tiny_walker_run.out / "last" / (tiny_walker_run.out / "last" / "latest").read_text().strip() / "vec_normalize.pkl"
+
+
+def test_the_frozen_env_reference_passes(stats, capsys):
+    check_frozen_eval_env(frozen_eval_env, stats, "Walker2DBulletEnv-v0")
+    assert "Correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ("training", "still training"), ("norm_reward", "still normalised"), ("seed", "seeded"), ("training_env", "training environment"),
+])
+def test_each_frozen_env_mistake_is_named(stats, mistake, message):
+    training_env = frozen_eval_env(stats, "Walker2DBulletEnv-v0", 0)
+
+    def wrong(path, env_id, seed):
+        if mistake == "training_env":
+            return training_env
+        env = frozen_eval_env(path, env_id, seed + 1 if mistake == "seed" else seed)
+        if mistake in ("training", "norm_reward"):
+            setattr(env, mistake, True)
+        return env
+
+    with pytest.raises(AssertionError, match=message):
+        check_frozen_eval_env(wrong, stats, "Walker2DBulletEnv-v0", training_env=training_env)
+    training_env.close()
