@@ -10,7 +10,7 @@
     ``quiz``           the quiz at the end of every notebook: ``Question``, ``Quiz.show()``, ``Quiz.check()`` (01 on)
     ``threads``        one torch thread inside a block, restored afterwards
 
-``utils.theory``: notebooks 01-03, on CartPole
+``utils.theory``: notebooks 01-04, on CartPole, then continuous actions
     ``episodes``       complete episodes played side by side (01)
     ``nets``           the actor-critic network every CartPole agent uses (01)
     ``returns``        returns, reward-to-go, n-step returns, TD errors, GAE (01, 03)
@@ -21,6 +21,8 @@
     ``learning_curves`` curves, the "solved" rule and the training race (01-03)
     ``diagrams``       the actor-critic loop and the rollout's bootstraps (02, 03)
     ``exercises``      checkers of 01-03's exercises
+    ``gaussian``       the diagonal Gaussian's log-probability written out, and the checker of its exercise (04)
+    ``a2c_continuous`` A2C with a Gaussian policy from scratch (exported from 04)
     ``quizzes``        the quizzes that end 01-03, out of sight of the notebooks' cells
 
 ``utils.walkers``: notebooks 00 and 05-06, the PyBullet walkers with SB3

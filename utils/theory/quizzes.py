@@ -163,3 +163,53 @@ QUIZ_03 = Quiz([
             "than a few; parallel environments give a more varied batch at the same cost (exercise 4 tries it).",
     ),
 ])
+
+QUIZ_04 = Quiz([
+    Question(
+        "A policy outputs a mean μ(s) and a log-std for the walker's 6 joints. Why is log π(a|s) a *sum* over the "
+        "6 joints?",
+        ["Because A2C's loss averages over the batch",
+         "Given s the 6 Gaussians are independent, so the density is their product and its logarithm the sum",
+         "It should be the mean over the joints, so that the loss does not grow with the number of joints",
+         "Because the entropy bonus is a sum"],
+        answer=1,
+        why="a diagonal covariance makes the joints independent given s: π(a|s) = Π_i N(a_i; μ_i, σ_i²), so "
+            "log π = Σ_i log N(a_i; μ_i, σ_i²) (section 1 checked it against torch.distributions).",
+    ),
+    Question(
+        "With a state-independent log σ, the entropy of the Gaussian policy depends on:",
+        ["the state s", "the mean μ(s)", "only log σ", "the action that was sampled"],
+        answer=2,
+        why="H = Σ_i (½ log(2πe) + log σ_i): neither the state nor the mean appears, so an entropy bonus can only "
+            "push σ up (section 1's Monte-Carlo estimate agreed with the formula).",
+    ),
+    Question(
+        "A joint's bounds are [−1, 1] and SB3's A2C samples a = 1.7. What does the environment receive, and whose "
+        "log-probability enters the loss?",
+        ["1.0; the log-probability of 1.7", "1.7; the log-probability of 1.7",
+         "1.0; the log-density at 1.0", "neither: the sample is redrawn until it lies within the bounds"],
+        answer=0,
+        why="the action is clipped for the environment, but the rollout buffer keeps the sampled 1.7 and the loss "
+            "uses its log-probability; a clipped action has a probability mass at the bound, not a density.",
+    ),
+    Question(
+        "Under gSDE with sde_sample_freq=-1, why is the noise of consecutive steps strongly correlated (section 2), "
+        "and why is its size not exp(log_std_init)?",
+        ["Because gSDE adds the same constant vector at every step, scaled by exp(log_std_init)",
+         "Because the noise is Θᵀz(s) with weights Θ drawn once per rollout: close states give close noise, and its "
+         "std is ‖z(s)‖·exp(log_std_init)",
+         "Because SB3 smooths the actions with a moving average, which also shrinks them",
+         "Because gSDE only explores through the entropy bonus"],
+        answer=1,
+        why="between two draws of Θ the noise is a fixed linear function of the latent features z(s), which change "
+            "little from one step to the next; each joint's variance is Σ_k z_k² σ_kj², so the std grows with ‖z‖.",
+    ),
+    Question(
+        "You evaluate the trained pendulum policy of section 4 deterministically. Which action does it take?",
+        ["a sample from N(μ(s), σ²)", "μ(s) + σ", "the mean μ(s), clipped to the bounds",
+         "the action with the highest log-probability among 10 samples"],
+        answer=2,
+        why="the deterministic action is the mean, the peak of the density (SB3's predict(deterministic=True)); "
+            "the training curve, made of sampled actions, is a different measure.",
+    ),
+])

@@ -61,3 +61,41 @@ QUIZ_06 = Quiz([
             "epoch (or minibatch) sees θ ≠ θold, where the clip can bind: that is what the 4-epoch run adds.",
     ),
 ])
+
+QUIZ_00 = Quiz([
+    Question(
+        "A walker's action holds one number in [−1, 1] per joint. What does each number set?",
+        ["the joint's target angle", "the joint's torque: power × power_coef × action, for the next 4 physics "
+         "sub-steps", "the joint's speed", "the position of the foot at the end of the leg"],
+        answer=1,
+        why="apply_action turns each number into a motor torque (section 4's table gives the torque at ±1): to "
+            "hold a pose the policy has to push against gravity all the time.",
+    ),
+    Question(
+        "Random torques score far more on the ant than on the walker (section 6). Why?",
+        ["Random torques happen to move the ant forward",
+         "The ant rarely falls, so it collects the +1 alive bonus at most steps, often up to the 1000-step limit",
+         "The ant's electricity cost is positive",
+         "The ant's rewards are scaled up by its four legs"],
+        answer=1,
+        why="the walker falls within a fraction of a second, the ant's torso only has to stay above 0.26 m: the "
+            "return of a random policy measures mostly how long it survives, not how far it walks.",
+    ),
+    Question(
+        "Summed over an episode and multiplied by the step's duration dt, the progress term of the reward equals:",
+        ["the energy spent by the motors", "the number of steps survived",
+         "the distance the torso moved towards the target (along +x)", "the alive bonus"],
+        answer=2,
+        why="progress is how much closer the robot came to the target, divided by the step's duration: its speed "
+            "towards the target; section 4 compared Σ progress × dt with the distance moved along x.",
+    ),
+    Question(
+        "Some of the ant's ankle angles lie outside [−1, 1] right after reset. Why?",
+        ["Sensor noise added by PyBullet", "The observation is clipped to [−5, 5], not [−1, 1]",
+         "Angles are scaled by each joint's declared range, and the ant starts with its ankles outside that range",
+         "A bug: they should be clipped to [−1, 1]"],
+        answer=2,
+        why="ant.xml declares ankle ranges of 30° to 100° (or −100° to −30°), but the ant starts near 0°, which "
+            "scales to about ±1.9 (section 3).",
+    ),
+])
