@@ -14,7 +14,8 @@ def test_the_algorithms_are_exported():
     names = {module: [body.split("(")[0].split()[-1] for bodies in cells.values() for body in bodies]
              for module, cells in saved_cells().items()}
     assert names == {"utils/theory/reinforce.py": ["reinforce_update", "train_reinforce", "baseline_update"],
-                     "utils/theory/actor_critic.py": ["train_actor_critic"], "utils/theory/a2c_scratch.py": ["a2c_loss", "train_a2c"]}
+                     "utils/theory/actor_critic.py": ["train_actor_critic"], "utils/theory/a2c_scratch.py": ["a2c_loss", "train_a2c"],
+                     "utils/theory/a2c_continuous.py": ["GaussianActorCritic", "train_a2c_continuous"]}
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
