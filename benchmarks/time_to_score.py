@@ -14,7 +14,7 @@ from pathlib import Path
 
 from utils.course.threads import torch_threads
 from utils.walkers.recipes import RECIPES
-from utils.walkers.runs import train
+from utils.walkers.runs import RunConfig, train
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {"AntBulletEnv-v0": 1000.0, "Walker2DBulletEnv-v0": 800.0}
@@ -22,8 +22,9 @@ TARGETS = {"AntBulletEnv-v0": 1000.0, "Walker2DBulletEnv-v0": 800.0}
 
 def time_to_score(env_id: str, recipe: str, target: float, seed: int, max_steps: int, eval_every: int) -> dict:
     with tempfile.TemporaryDirectory() as out, torch_threads(1):  # each run sets, and gives back, its own threads
-        result = train(env_id, max_steps, seed=seed, out=out, recipe=RECIPES[recipe], eval_every=eval_every,
-                       eval_episodes=5, checkpoint_every=0, package=False, progress=False, stop_at_score=target)
+        result = train(RunConfig(env_id=env_id, timesteps=max_steps, seed=seed, out=out, recipe=RECIPES[recipe],
+                                 eval_every=eval_every, eval_episodes=5, checkpoint_every=0, package=False,
+                                 progress=False, stop_at_score=target))
     hit = next((r for r in result.evaluations if r["mean"] >= target), None)
     return {"env_id": env_id, "recipe": recipe, "seed": seed, "target": target, "reached": hit is not None,
             "steps": hit["steps"] if hit else None, "seconds": hit["wall"] if hit else None,

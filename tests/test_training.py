@@ -11,7 +11,9 @@ import pytest
 
 from utils.walkers import snapshots
 from utils.walkers.loading import verify_manifest
-from utils.walkers.runs import RunExistsError, train
+from dataclasses import replace
+
+from utils.walkers.runs import RunConfig, RunExistsError, train
 
 PACKAGE = ["a2c-AntBulletEnv-v0.zip", "vec_normalize.pkl", "config.json", "results.json", "README.md", "replay.mp4"]
 
@@ -52,7 +54,7 @@ def test_evaluation_is_reproducible_for_a_seed(tiny_run):
 
 def test_refuses_to_overwrite_a_run(tiny_run, tiny):
     with pytest.raises(RunExistsError, match="--resume"):
-        train("AntBulletEnv-v0", 320, out=tiny_run.out, **tiny)
+        train(replace(tiny, env_id="AntBulletEnv-v0", timesteps=960, out=str(tiny_run.out)))
 
 
 @pytest.mark.parametrize("steps", [0, -5])
@@ -103,42 +105,42 @@ def test_interrupt_keeps_the_model_and_says_how_to_resume(tmp_path, capsys, tiny
     def interrupt(evaluations):
         raise KeyboardInterrupt
 
-    result = train("AntBulletEnv-v0", 3200, out=tmp_path / "int", **{**tiny, "eval_every": 640}, on_eval=interrupt)
+    config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=3200, out=str(tmp_path / "int"), eval_every=640)
+    result = train(config, on_eval=interrupt)
     assert result.interrupted and result.model.num_timesteps < 3200
     assert "resume" in capsys.readouterr().out.lower()
     latest = snapshots.latest_snapshot(tmp_path / "int" / "checkpoints")
     assert snapshots.read_meta(latest)["num_timesteps"] == result.model.num_timesteps
-    resumed = train("AntBulletEnv-v0", 3200, out=tmp_path / "int", resume=True, **{**tiny, "eval_every": 0}, package=False)
+    with pytest.raises(RunExistsError, match="eval_every"):  # a resumed run keeps its configuration
+        train(replace(config, eval_every=0), mode="resume")
+    resumed = train(replace(config, package=False), mode="resume")
     assert resumed.model.num_timesteps == 3200
 
 
 def test_same_seed_gives_identical_results(tmp_path, tiny):
-    runs = [train("AntBulletEnv-v0", 640, seed=7, out=tmp_path / f"r{i}", **tiny, package=False) for i in range(2)]
+    runs = [train(replace(tiny, env_id="AntBulletEnv-v0", timesteps=640, seed=7, out=str(tmp_path / f"r{i}"), package=False))
+            for i in range(2)]
     assert runs[0].evaluations == [dict(r, wall=runs[0].evaluations[i]["wall"]) for i, r in enumerate(runs[1].evaluations)]
     for a, b in zip(runs[0].model.policy.parameters(), runs[1].model.policy.parameters()):
         assert np.array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_walker_recipe_learns_the_same_in_one_process_and_split_over_two(tmp_path):
-    from dataclasses import replace
-
     from utils.walkers.recipes import WALKER, ZOO_LOW_ALIVE
 
     assert ZOO_LOW_ALIVE == replace(WALKER, parallel=False)
-    runs = [train("Walker2DBulletEnv-v0", 640, seed=3, out=tmp_path / str(r.parallel), recipe=r, eval_every=0,
-                  progress=False, package=False) for r in (WALKER, ZOO_LOW_ALIVE)]
+    runs = [train(RunConfig(env_id="Walker2DBulletEnv-v0", timesteps=640, seed=3, out=str(tmp_path / str(r.parallel)),
+                            recipe=r, eval_every=0, progress=False, package=False)) for r in (WALKER, ZOO_LOW_ALIVE)]
     for a, b in zip(runs[0].model.policy.parameters(), runs[1].model.policy.parameters()):
         assert np.array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_logged_returns_are_the_environments_when_the_training_reward_drops_the_alive_bonus(tmp_path):
-    from dataclasses import replace
-
     from utils.walkers.recipes import ZOO
 
-    train("Walker2DBulletEnv-v0", 640, seed=1, out=tmp_path, recipe=replace(ZOO, alive_bonus=0.0), eval_every=0,
-          progress=False, package=False)
-    rows = np.loadtxt(tmp_path / "logs" / "episodes.csv", delimiter=",", skiprows=1)
+    train(RunConfig(env_id="Walker2DBulletEnv-v0", timesteps=640, seed=1, out=str(tmp_path / "run"),
+                    recipe=replace(ZOO, alive_bonus=0.0), eval_every=0, progress=False, package=False))
+    rows = np.loadtxt(tmp_path / "run" / "logs" / "episodes.csv", delimiter=",", skiprows=1)
     # the environment pays about +0.8 per step of these short episodes (alive bonus +1, costs); without its alive
     # bonus the training reward pays about -0.2, so logged returns near the length are the environment's own
     assert rows[:, 1].sum() > 0.5 * rows[:, 2].sum()
@@ -198,3 +200,99 @@ def test_diagnostics_append_across_a_resume_and_drop_rows_past_the_checkpoint(tm
     table = diagnostics.read(tmp_path)
     assert table["steps"].tolist() == [3200, 6400, 9600]
     assert table["train/explained_variance"].tolist() == [0.1, 0.2, 0.5]
+
+
+def test_every_run_option_is_a_command_line_flag_and_the_logged_command_rebuilds_the_config(tmp_path):
+    from dataclasses import fields
+
+    from utils.train import config_from, parser
+    from utils.walkers.recipes import WALKER
+
+    config = RunConfig(env_id="Walker2DBulletEnv-v0", timesteps=5000, seed=3, out=str(tmp_path / "x"),
+                       recipe=replace(WALKER, n_steps=16), eval_every=0, eval_episodes=2, checkpoint_every=1000,
+                       final_episodes=3, video_steps=10, stop_at_score=900.0, package=False, progress=False)
+    args = parser().parse_args(config.command().split()[3:])
+    assert config_from(args) == config
+    flags = " ".join(parser().format_help().split())
+    for f in fields(RunConfig):
+        name = f.name.replace("_", "-")
+        assert f"--{name}" in flags or f"--no-{name}" in flags or f.name in ("env_id", "recipe"), f.name
+
+
+def test_resume_reads_the_configuration_from_the_checkpoint_and_refuses_a_contradiction(tmp_path):
+    out = tmp_path / "run"
+    first = cli("-m", "utils.train", "--env", "AntBulletEnv-v0", "--recipe", "zoo", "--set", "n_steps=16",
+                "--timesteps", "1280", "--seed", "4", "--out", str(out), "--eval-every", "640", "--eval-episodes", "1",
+                "--checkpoint-every", "640", "--no-package", "--no-progress")
+    assert first.returncode == 0, first.stderr
+    setup = json.loads((out / "logs" / "run.json").read_text())
+    assert setup["command"].startswith("python -m utils.train --env AntBulletEnv-v0 --recipe zoo --set n_steps=16 "
+                                       "--timesteps 1280 --seed 4")
+    contradicted = cli("-m", "utils.train", "--out", str(out), "--resume", "--seed", "5")
+    assert contradicted.returncode == 2 and len(contradicted.stderr.strip().splitlines()) == 1
+    assert "seed: 4 in the folder, 5 asked" in contradicted.stderr
+    finished = cli("-m", "utils.train", "--out", str(out), "--resume")  # the flags come from the checkpoint
+    assert finished.returncode == 0 and "finished: nothing to train" in finished.stdout
+
+
+def test_a_notebook_cell_rerun_never_deletes_a_run(tmp_path, tiny):
+    from utils.walkers.runs import Run
+
+    config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=640, out=str(tmp_path / "r"), package=False)
+    train(config)
+    before = sorted(p.name for p in (tmp_path / "r").rglob("*"))
+    again = train(config, mode="continue")  # a finished run: nothing trained, nothing deleted
+    assert again.model is None and sorted(p.name for p in (tmp_path / "r").rglob("*")) == before
+    with pytest.raises(RunExistsError, match="seed"):  # another run asked in the same folder: refused
+        Run(replace(config, seed=1), mode="continue")
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "notes.txt").write_text("mine")
+    with pytest.raises(RunExistsError, match="no checkpoint"):
+        Run(replace(config, out=str(tmp_path / "loose")), mode="continue")
+    assert (tmp_path / "loose" / "notes.txt").exists()
+
+
+def test_resume_cuts_the_logs_back_to_the_checkpoint(tmp_path, tiny):
+    config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=1280, out=str(tmp_path / "r"), eval_every=320,
+                     checkpoint_every=640, package=False)
+
+    def stop_at_640(evaluations):
+        if evaluations[-1]["steps"] == 640:
+            raise KeyboardInterrupt
+
+    train(config, on_eval=stop_at_640)
+    logs = tmp_path / "r" / "logs"
+    # what a SIGKILL after the next evaluation, before the next checkpoint, leaves behind: rows past step 640
+    with open(logs / "evaluations.jsonl", "a") as f:
+        f.write(json.dumps({"steps": 960, "wall": -1.0, "mean": 0.0, "std": 0.0, "mean_length": 1.0}) + "\n")
+    with open(logs / "episodes.csv", "a") as f:
+        f.write("900,-1.00,1,0.00\n")
+    resumed = train(config, mode="resume")
+    assert [r["steps"] for r in resumed.evaluations] == [320, 640, 960, 1280]
+    assert all(r["wall"] >= 0 for r in resumed.evaluations), "the stale row was dropped, the real one kept"
+    assert "900,-1.00" not in (logs / "episodes.csv").read_text()
+    steps = [json.loads(line)["steps"] for line in (logs / "evaluations.jsonl").read_text().splitlines()]
+    assert steps == [320, 640, 960, 1280]
+
+
+def test_stop_at_score_ends_training_at_the_first_evaluation_that_reaches_it(tmp_path, tiny):
+    config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=3200, out=str(tmp_path / "r"), eval_every=320,
+                     package=False, stop_at_score=-1e9)
+    result = train(config)
+    assert [r["steps"] for r in result.evaluations] == [320] and result.model.num_timesteps < 640
+    assert "stop: evaluation reached" in (tmp_path / "r" / "logs" / "train.log").read_text()
+
+
+def test_a_failure_inside_training_keeps_a_checkpoint_and_closes_the_run(tmp_path, tiny):
+    config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=3200, out=str(tmp_path / "r"), eval_every=640,
+                     package=False)
+
+    def fail(evaluations):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        train(config, on_eval=fail)
+    latest = snapshots.latest_snapshot(tmp_path / "r" / "checkpoints")
+    assert snapshots.read_meta(latest)["num_timesteps"] == 640
+    assert "stopped at 640 steps" in (tmp_path / "r" / "logs" / "train.log").read_text()
+    assert train(config, mode="resume").model.num_timesteps == 3200

@@ -44,7 +44,8 @@ class A2CRecipe:
     normalize_advantage: bool = False
     """Per-batch advantage normalisation; off in the zoo recipe."""
     log_std_init: float = -2.0
-    """Initial log standard deviation of the exploration noise (small: exp(-2) ~ 0.14)."""
+    """Initial log-std of the exploration noise: the action std itself without gSDE (exp(-2) ~ 0.14); under gSDE the
+    std of the noise *weights*, so the action noise scales with the policy's latent features (notebook 04 measures it)."""
     ortho_init: bool = False
     """Orthogonal weight initialisation; off in the zoo recipe."""
     sde_sample_freq: int = -1

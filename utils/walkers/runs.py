@@ -1,23 +1,27 @@
-"""Training a walker with SB3's A2C: the one function behind notebooks 05-06 and ``python -m utils.train``.
+"""A training run of A2C on a walker, in its folder: the plumbing around the SB3 calls of notebook 05.
 
-Introduced in notebook 05. A run folder ``out`` holds:
+Notebook 05 writes the pipeline itself (``make_vec_env``, ``VecNormalize``, ``A2C(...)``, ``learn``); :func:`train`
+makes the same calls from a :class:`RunConfig` for ``python -m utils.train`` and the search (a test checks that
+both give the same parameters). :class:`Run` is what they share: the folder, resume, callbacks and logs.
+A run folder ``out`` holds:
 
-* ``checkpoints/``: model + VecNormalize statistics + step count, saved every ``checkpoint_every`` steps,
-  crash-safe (see :mod:`utils.walkers.snapshots`); ``resume=True`` continues from the latest one;
+* ``checkpoints/``: model + VecNormalize statistics + the run's configuration, saved every ``checkpoint_every``
+  steps, crash-safe (:mod:`utils.walkers.snapshots`); a run resumes from the latest one, with its own configuration;
 * ``best/`` and ``last/``: the best-evaluated and the last policy;
 * ``logs/``: ``evaluations.jsonl`` (periodic evaluations), ``episodes.csv`` (training episodes),
   ``diagnostics.csv`` (SB3's explained variance, losses, entropy, std and steps per second),
-  ``run.json`` (set-up: recipe, seed, steps, versions, wall-clock) and ``train.log``;
+  ``run.json`` (configuration, recipe, the command that rebuilds the run, versions, wall-clock) and ``train.log``;
 * the Hub package of the shipped policy (:mod:`utils.walkers.hub`).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,22 +30,84 @@ from stable_baselines3 import A2C
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecNormalize
 
+from utils.course.threads import single_threaded
 from utils.walkers import diagnostics, snapshots
 from utils.walkers.envs import check_env_id, make_vec
-from utils.walkers.scoring import evaluate, frozen_env
 from utils.walkers.recipes import COURSE, A2CRecipe, as_flags
-from utils.course.threads import single_threaded
+from utils.walkers.scoring import evaluate, frozen_env
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The options of a training run, with their defaults: the command line's flags are made from these fields."""
+
+    env_id: str = field(default="AntBulletEnv-v0", metadata={"flag": "--env", "help": "environment id"})
+    timesteps: int = field(default=2_000_000, metadata={"help": "total environment steps"})
+    seed: int = field(default=0, metadata={"help": "seeds the environments and the networks"})
+    out: str = field(default="runs/a2c", metadata={"help": "run folder (model, statistics, logs, package)"})
+    recipe: A2CRecipe = field(default=COURSE, metadata={"help": "hyperparameters: --recipe NAME [--set FIELD=VALUE]"})
+    eval_every: int = field(default=100_000, metadata={"help": "steps between evaluations (0: none)"})
+    eval_episodes: int = field(default=5, metadata={"help": "deterministic episodes per periodic evaluation"})
+    checkpoint_every: int = field(default=100_000, metadata={"help": "steps between checkpoints (0: only at the end)"})
+    final_episodes: int = field(default=10, metadata={"help": "episodes of the final evaluation"})
+    video_steps: int = field(default=1000, metadata={"help": "length of replay.mp4"})
+    stop_at_score: float | None = field(default=None, metadata={"help": "stop once an evaluation mean reaches it"})
+    package: bool = field(default=True, metadata={"help": "the final evaluation and the Hub package"})
+    progress: bool = field(default=True, metadata={"help": "a progress bar"})
+
+    IDENTITY = ("env_id", "timesteps", "seed", "recipe", "eval_every", "eval_episodes", "checkpoint_every")
+    """What a resumed run must keep: anything else (the package, the progress bar, ...) may change on resume."""
+
+    def check(self) -> "RunConfig":
+        check_env_id(self.env_id)
+        if not isinstance(self.timesteps, int) or self.timesteps <= 0:
+            raise ValueError(f"timesteps must be a positive integer, got {self.timesteps!r}.")
+        for name in ("eval_every", "checkpoint_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 (off) or positive, got {getattr(self, name)}.")
+        return self
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "recipe": self.recipe.to_dict()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: A2CRecipe.from_dict(v) if k == "recipe" else v for k, v in values.items() if k in known})
+
+    def command(self) -> str:
+        """The command line that runs exactly this configuration."""
+        parts = [f"python -m utils.train --env {self.env_id} {as_flags(self.recipe)}"]
+        for f in fields(self):
+            value, default = getattr(self, f.name), f.default
+            if f.name in ("env_id", "recipe") or (f.name not in ("timesteps", "seed", "out") and value == default):
+                continue
+            flag = "--" + f.name.replace("_", "-")
+            parts.append(f"--no-{f.name}" if isinstance(value, bool) else f"{flag} {value}")
+        return " ".join(parts)
+
+    def differences(self, other: "RunConfig") -> list[str]:
+        """``name: ours vs theirs`` for every identity field that differs."""
+        out = []
+        for name in self.IDENTITY:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if name == "recipe" and mine != theirs:
+                changed = [f.name for f in fields(mine) if getattr(mine, f.name) != getattr(theirs, f.name)]
+                out.append(f"recipe ({', '.join(changed)})")
+            elif mine != theirs:
+                out.append(f"{name}: {theirs!r} in the folder, {mine!r} asked")
+        return out
 
 
 class RunExistsError(FileExistsError):
-    """``out`` already holds a run and neither ``resume`` nor ``overwrite`` was asked for."""
+    """``out`` already holds a run that this call may not continue or replace."""
 
 
 @dataclass
 class TrainResult:
     """What :func:`train` returns."""
 
-    model: A2C
+    model: A2C | None
     out: Path
     evaluations: list = field(default_factory=list)
     interrupted: bool = False
@@ -57,6 +123,10 @@ def versions() -> dict:
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch thread(s)"}
 
 
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 class CourseCallback(BaseCallback):
     """Progress bar, episode log, periodic frozen-statistics evaluation with best-model saving, checkpoints."""
 
@@ -67,15 +137,15 @@ class CourseCallback(BaseCallback):
 
     def _on_training_start(self) -> None:
         run = self.run
-        self.next_eval = self._next(run.eval_every)
-        self.next_checkpoint = self._next(run.checkpoint_every)
+        self.next_eval = self._next(run.config.eval_every)
+        self.next_checkpoint = self._next(run.config.checkpoint_every)
         self.episodes = open(run.logs / "episodes.csv", "a")
         if self.episodes.tell() == 0:
             self.episodes.write("steps,return,length,distance\n")
         if self.progress:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=run.timesteps, initial=self.num_timesteps, unit="step", desc=run.env_id,
+            self.bar = tqdm(total=run.config.timesteps, initial=self.num_timesteps, unit="step", desc=run.config.env_id,
                             dynamic_ncols=True, mininterval=1.0)
 
     def _next(self, every: int) -> int | None:
@@ -89,7 +159,7 @@ class CourseCallback(BaseCallback):
         if self.bar is not None:
             self.bar.update(self.num_timesteps - self.bar.n)
         if self.next_eval and self.num_timesteps >= self.next_eval:
-            self.next_eval = self._next(self.run.eval_every)
+            self.next_eval = self._next(self.run.config.eval_every)
             if self._evaluate() is False:
                 self.run.log("stop: asked by on_eval")
                 return False
@@ -97,16 +167,16 @@ class CourseCallback(BaseCallback):
                 self.run.log(f"stop: evaluation reached {self.stop_at_score}")
                 return False
         if self.next_checkpoint and self.num_timesteps >= self.next_checkpoint:
-            self.next_checkpoint = self._next(self.run.checkpoint_every)
-            self.run.checkpoint()
+            self.next_checkpoint = self._next(self.run.config.checkpoint_every)
+            self.run.checkpoint_now()
         return True
 
     def _evaluate(self) -> bool | None:
         """Evaluate, record, and return what ``on_eval`` says (``False`` stops training)."""
         run = self.run
         run.pause_clock()
-        env = frozen_env(run.env_id, self.model.get_env(), seed=run.seed + 10_000 + len(run.evaluations))
-        result = evaluate(self.model, env, episodes=run.eval_episodes)
+        env = frozen_env(run.config.env_id, self.model.get_env(), seed=run.config.seed + 10_000 + len(run.evaluations))
+        result = evaluate(self.model, env, episodes=run.config.eval_episodes)
         env.close()
         record = {"steps": int(self.num_timesteps), "wall": round(run.train_seconds(), 2),
                   "mean": round(result["mean_reward"], 2), "std": round(result["std_reward"], 2),
@@ -121,23 +191,127 @@ class CourseCallback(BaseCallback):
         run.resume_clock()
         return verdict
 
-    def _on_training_end(self) -> None:
-        self.episodes.close()
+    def close(self) -> None:
+        """Close the episode log and the progress bar (called by :meth:`Run.training` in every case)."""
+        if getattr(self, "episodes", None) is not None:
+            self.episodes.close()
         if self.bar is not None:
             self.bar.close()
 
 
 class Run:
-    """The state of one training run in its folder: clock, evaluations, snapshots, logs."""
+    """One training run in its folder: what to resume, the callbacks, the clock, evaluations, snapshots, logs.
 
-    def __init__(self, env_id, timesteps, seed, out, recipe, eval_every, eval_episodes, checkpoint_every):
-        self.env_id, self.timesteps, self.seed, self.out, self.recipe = env_id, timesteps, seed, Path(out), recipe
-        self.eval_every, self.eval_episodes, self.checkpoint_every = eval_every, eval_episodes, checkpoint_every
+    ``mode`` says what an existing folder may become: ``"new"`` refuses it, ``"resume"`` needs a checkpoint,
+    ``"continue"`` resumes a checkpoint if there is one and starts otherwise (what a notebook cell wants: re-running
+    it never deletes a run), ``"overwrite"`` deletes it first. A resumed run keeps the configuration stored in its
+    checkpoint; asking for another one is refused with a one-line error.
+    """
+
+    MODES = ("new", "resume", "continue", "overwrite")
+
+    def __init__(self, config: RunConfig, mode: str = "new"):
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {', '.join(self.MODES)}, got {mode!r}.")
+        self.config = config.check()
+        self.out = Path(config.out)
         self.logs = self.out / "logs"
-        self.evaluations: list[dict] = []
-        self.seconds_before = 0.0  # training seconds of earlier sessions of this run (resume)
+        self.checkpoint = self._prepare(mode)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.evaluations = _read_jsonl(self.logs / "evaluations.jsonl")
+        self.seconds_before = snapshots.read_meta(self.checkpoint)["train_seconds"] if self.checkpoint else 0.0
         self._started = None
         self.model = self.venv = None
+        self.interrupted = False
+
+    @property
+    def finished(self) -> bool:
+        """The run reached its steps (or stopped at its score) and saved its last policy."""
+        return snapshots.latest_snapshot(self.out / "last") is not None
+
+    def _prepare(self, mode: str) -> Path | None:
+        """Check the folder against ``mode``; return the checkpoint to resume from, if any."""
+        out, latest = self.out, snapshots.latest_snapshot(self.out / "checkpoints")
+        held = out.exists() and any(out.iterdir())
+        if mode == "overwrite" and held:
+            shutil.rmtree(out)
+            return None
+        if mode == "resume" and latest is None:
+            raise FileNotFoundError(f"Nothing to resume: {out}/checkpoints holds no checkpoint. Drop --resume to start a new run.")
+        if mode == "new" and held:
+            raise RunExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out.")
+        if mode == "continue" and held and latest is None:
+            raise RunExistsError(f"{out} holds files but no checkpoint to continue: choose another folder, or ask "
+                                 "for mode='overwrite' to delete it.")
+        if latest is not None:
+            stored = RunConfig.from_dict(snapshots.read_meta(latest)["config"])
+            differ = self.config.differences(stored)
+            if differ:
+                raise RunExistsError(f"{out} holds a run with other settings ({'; '.join(differ)}): resume it as it "
+                                     f"was ({stored.command()} --resume) or choose another folder.")
+            self._truncate_logs(snapshots.read_meta(latest)["num_timesteps"])
+        return latest
+
+    def _truncate_logs(self, steps: int) -> None:
+        """Drop the log rows written after the checkpoint (a kill between a log line and the next checkpoint)."""
+        evaluations = self.logs / "evaluations.jsonl"
+        kept = [r for r in _read_jsonl(evaluations) if r["steps"] <= steps]
+        if evaluations.exists():
+            snapshots.write_atomic(evaluations, "".join(json.dumps(r) + "\n" for r in kept))
+        episodes = self.logs / "episodes.csv"
+        if episodes.exists():
+            lines = episodes.read_text().splitlines()
+            body = [line for line in lines[1:] if line and int(line.split(",")[0]) <= steps]
+            snapshots.write_atomic(episodes, "\n".join(lines[:1] + body) + "\n")
+        diagnostics.truncate(self.logs, steps)
+
+    # --- the model ---------------------------------------------------------------------------------------
+    def load_checkpoint(self, venv) -> tuple[A2C, VecNormalize]:
+        """The interrupted run's model and statistics (training mode) on ``venv``: step count and schedule kept."""
+        from utils.walkers.loading import load_vec_normalize
+
+        env = load_vec_normalize(self.checkpoint / snapshots.STATS, venv)
+        env.training, env.norm_reward = True, self.config.recipe.norm_reward
+        return A2C.load(self.checkpoint / snapshots.MODEL, env=env, device="cpu"), env
+
+    def remaining(self, model) -> int:
+        return max(self.config.timesteps - model.num_timesteps, 0)
+
+    @contextlib.contextmanager
+    def training(self, model, on_eval=None):
+        """Around ``model.learn``: yields its callback; on the way out, whatever happened (end, Ctrl-C, error),
+        saves a checkpoint, closes the logs and the progress bar, and says how to resume. Ctrl-C is absorbed."""
+        self.model, self.venv = model, model.get_env()
+        model.set_logger(diagnostics.logger(self.logs))
+        self.log(f"resume from {self.checkpoint.name} at {model.num_timesteps} steps" if self.checkpoint
+                 else f"start: {self.config.env_id}, {self.config.timesteps} steps, seed {self.config.seed}")
+        self.write_setup()
+        callback = CourseCallback(self, self.config.progress, on_eval, self.config.stop_at_score)
+        self.resume_clock()
+        failed = True
+        try:
+            yield callback
+            failed = False
+        except KeyboardInterrupt:
+            self.log(f"interrupted at {model.num_timesteps} steps")
+            print(f"Interrupted at {model.num_timesteps:,} steps; the model so far is saved in {self.out}/checkpoints. "
+                  f"Run the cell again to continue, or: {self.config.command()} --resume")
+        finally:
+            self.pause_clock()
+            callback.close()
+            model.logger.close()
+            self.checkpoint_now()
+            self.write_setup()
+            if failed:
+                self.log(f"stopped at {model.num_timesteps} steps")
+        self.interrupted = failed
+
+    def finish(self) -> None:
+        """After training: the last policy and the log line (only when training was not interrupted)."""
+        if self.interrupted:
+            return
+        snapshots.save_snapshot(self.out / "last", self.model, self.venv, self.meta())
+        self.log(f"done: {self.model.num_timesteps} steps in {self.train_seconds():.0f} s of training")
 
     # --- wall-clock of training, evaluation excluded ---------------------------------------------------
     def resume_clock(self):
@@ -158,8 +332,9 @@ class Run:
             f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
 
     def meta(self) -> dict:
-        return {"env_id": self.env_id, "seed": self.seed, "target_timesteps": self.timesteps,
-                "train_seconds": round(self.train_seconds(), 2), "recipe": self.recipe.to_dict()}
+        c = self.config
+        return {"env_id": c.env_id, "seed": c.seed, "target_timesteps": c.timesteps,
+                "train_seconds": round(self.train_seconds(), 2), "recipe": c.recipe.to_dict(), "config": c.to_dict()}
 
     def record_evaluation(self, record: dict, model) -> None:
         best = max((r["mean"] for r in self.evaluations), default=float("-inf"))
@@ -171,7 +346,7 @@ class Run:
         if record["mean"] > best:
             snapshots.save_snapshot(self.out / "best", model, model.get_env(), {**self.meta(), "evaluation": record})
 
-    def checkpoint(self) -> None:
+    def checkpoint_now(self) -> None:
         """Save a checkpoint, unless the latest one is already at the current step."""
         latest = snapshots.latest_snapshot(self.out / "checkpoints")
         if latest is not None and snapshots.read_meta(latest)["num_timesteps"] == self.model.num_timesteps:
@@ -180,99 +355,57 @@ class Run:
         self.log(f"checkpoint at {self.model.num_timesteps} steps")
 
     def write_setup(self) -> None:
-        setup = {**self.meta(), "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
-                 "checkpoint_every": self.checkpoint_every, "versions": versions(),
-                 "command": (f"python -m utils.train --env {self.env_id} {as_flags(self.recipe)} --timesteps {self.timesteps} "
-                             f"--seed {self.seed} --out {self.out} --eval-every {self.eval_every} "
-                             f"--eval-episodes {self.eval_episodes} --checkpoint-every {self.checkpoint_every}")}
+        c = self.config
+        setup = {**self.meta(), "eval_every": c.eval_every, "eval_episodes": c.eval_episodes,
+                 "checkpoint_every": c.checkpoint_every, "versions": versions(), "command": c.command()}
         snapshots.write_atomic(self.logs / "run.json", json.dumps(setup, indent=1))
 
 
-def _prepare(out: Path, resume: bool, overwrite: bool) -> Path | None:
-    """Check the run folder; return the checkpoint to resume from, if any."""
-    latest = snapshots.latest_snapshot(out / "checkpoints")
-    if resume:
-        if latest is None:
-            raise FileNotFoundError(f"Nothing to resume: {out}/checkpoints holds no checkpoint. Drop --resume to start a new run.")
-        return latest
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise RunExistsError(f"{out} already holds a run: pass --resume to continue it, or choose another --out.")
-        shutil.rmtree(out)
-    return None
+def new_model(recipe: A2CRecipe, env_id: str, seed: int) -> tuple[A2C, VecNormalize]:
+    """The environments and the untrained model of a recipe: the calls notebook 05 spells out in its cells."""
+    venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
+    env = VecNormalize(venv, **recipe.vec_normalize_kwargs())
+    return A2C("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **recipe.a2c_kwargs()), env
 
 
 @single_threaded  # tiny MLPs: one torch thread is faster, and never stalls on a busy core (utils.course.threads)
-def train(env_id: str, timesteps: int, seed: int = 0, out: str | Path = "runs/a2c", recipe: A2CRecipe = COURSE,
-          eval_every: int = 100_000, eval_episodes: int = 5, checkpoint_every: int = 100_000,
-          final_episodes: int = 10, resume: bool = False, overwrite: bool = False, progress: bool = True,
-          on_eval=None, package: bool = True, video_steps: int = 1000,
-          stop_at_score: float | None = None) -> TrainResult:
-    """Train A2C on ``env_id`` for ``timesteps`` environment steps, with evaluations, checkpoints and a package.
+def train(config: RunConfig, mode: str = "new", on_eval=None) -> TrainResult:
+    """Train A2C as ``config`` says, with evaluations, checkpoints and a package (see :class:`Run` for ``mode``).
 
-    Interrupting (Ctrl-C, or the notebook's stop button) saves a checkpoint and returns the model trained so
-    far; ``resume=True`` continues it, keeping the step count and the learning-rate schedule.
-    ``stop_at_score`` ends training early once a periodic evaluation's mean reaches it; ``on_eval(evaluations)``
-    is called after each periodic evaluation and ends training early by returning ``False``.
+    Interrupting (Ctrl-C, or the notebook's stop button) saves a checkpoint and returns the model trained so far.
+    ``on_eval(evaluations)`` is called after each periodic evaluation and ends training early by returning ``False``.
     """
-    check_env_id(env_id)
-    if not isinstance(timesteps, int) or timesteps <= 0:
-        raise ValueError(f"timesteps must be a positive integer, got {timesteps!r}.")
-    for name, value in (("eval_every", eval_every), ("checkpoint_every", checkpoint_every)):
-        if value < 0:
-            raise ValueError(f"{name} must be 0 (off) or positive, got {value}.")
-    out = Path(out)
-    checkpoint = _prepare(out, resume, overwrite)
-    run = Run(env_id, timesteps, seed, out, recipe, eval_every, eval_episodes, checkpoint_every)
-    run.logs.mkdir(parents=True, exist_ok=True)
-
-    venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
-    if checkpoint is None:
-        run.venv = VecNormalize(venv, **recipe.vec_normalize_kwargs())
-        run.model = A2C("MlpPolicy", run.venv, seed=seed, device="cpu", verbose=0, **recipe.a2c_kwargs())
-        run.log(f"start: {env_id}, {timesteps} steps, seed {seed}")
+    run = Run(config, mode)
+    if run.finished:
+        print(f"{run.out} holds this run, finished: nothing to train (choose another folder, or overwrite it).")
+        return TrainResult(None, run.out, run.evaluations, results=_package(run))
+    recipe = config.recipe
+    if run.checkpoint is None:
+        model, env = new_model(recipe, config.env_id, config.seed)
     else:
-        from utils.walkers.loading import load_vec_normalize
-
-        meta = snapshots.read_meta(checkpoint)
-        run.venv = load_vec_normalize(checkpoint / snapshots.STATS, venv)
-        run.venv.training, run.venv.norm_reward = True, recipe.norm_reward
-        run.model = A2C.load(checkpoint / snapshots.MODEL, env=run.venv, device="cpu")
-        run.seconds_before = meta["train_seconds"]
-        evaluations = run.logs / "evaluations.jsonl"
-        run.evaluations = [json.loads(line) for line in evaluations.read_text().splitlines()] if evaluations.exists() else []
-        diagnostics.truncate(run.logs, run.model.num_timesteps)
-        run.log(f"resume from {checkpoint.name} at {run.model.num_timesteps} steps")
-    run.model.set_logger(diagnostics.logger(run.logs))
-    run.write_setup()
-
-    interrupted = False
-    remaining = timesteps - run.model.num_timesteps
-    run.resume_clock()
+        venv = make_vec(config.env_id, n_envs=recipe.n_envs, seed=config.seed, parallel=recipe.parallel,
+                        alive_bonus=recipe.alive_bonus)
+        model, env = run.load_checkpoint(venv)
     try:
-        if remaining > 0:
-            run.model.learn(remaining, callback=CourseCallback(run, progress, on_eval, stop_at_score), reset_num_timesteps=checkpoint is None)
-    except KeyboardInterrupt:
-        interrupted = True
-    run.pause_clock()
-    run.checkpoint()
-    run.write_setup()
-    if interrupted:
-        run.log(f"interrupted at {run.model.num_timesteps} steps")
-        print(f"Interrupted at {run.model.num_timesteps:,} steps; the model so far is saved in {out}/checkpoints. "
-              f"Resume with train(..., resume=True) or: python -m utils.train --env {env_id} {as_flags(recipe)} "
-              f"--timesteps {timesteps} --seed {seed} --out {out} --resume")
-        run.venv.close()
-        run.model.logger.close()
-        return TrainResult(run.model, out, run.evaluations, interrupted=True)
+        with run.training(model, on_eval) as callback:
+            if run.remaining(model):
+                model.learn(run.remaining(model), callback=callback, reset_num_timesteps=run.checkpoint is None)
+    finally:
+        env.close()
+    if run.interrupted:
+        return TrainResult(model, run.out, run.evaluations, interrupted=True)
+    run.finish()
+    return TrainResult(model, run.out, run.evaluations, results=_package(run))
 
-    snapshots.save_snapshot(out / "last", run.model, run.venv, run.meta())
-    run.log(f"done: {run.model.num_timesteps} steps in {run.train_seconds():.0f} s of training")
-    run.venv.close()
-    run.model.logger.close()
-    results = None
-    if package:
-        from utils.walkers.hub import package_run
 
-        results = package_run(out, final_episodes=final_episodes, seed=seed, video_steps=video_steps)
-    return TrainResult(run.model, out, run.evaluations, results=results)
+def _package(run: Run) -> dict | None:
+    """The run's package results: read back if it is packaged already, made now if the configuration asks for it."""
+    done = run.out / "results.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    if not run.config.package:
+        return None
+    from utils.walkers.hub import package_run
+
+    c = run.config
+    return package_run(run.out, final_episodes=c.final_episodes, seed=c.seed, video_steps=c.video_steps)

@@ -144,7 +144,7 @@ def finished(study: optuna.Study) -> int:
 
 def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
     """The function Optuna maximises: train a sampled recipe, report late distance to the pruner, return it."""
-    from utils.walkers.runs import train
+    from utils.walkers.runs import RunConfig, train
 
     def objective(trial: optuna.Trial) -> float:
         recipe = sample_recipe(trial, base)
@@ -160,9 +160,10 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
                 return False
             return None
 
-        result = train(env_id, timesteps, seed=trial.number, out=out, recipe=recipe,
-                       eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
-                       overwrite=True, progress=False, package=False, on_eval=on_eval)
+        config = RunConfig(env_id=env_id, timesteps=timesteps, seed=trial.number, out=str(out), recipe=recipe,
+                           eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
+                           progress=False, package=False)
+        result = train(config, mode="overwrite", on_eval=on_eval)
         for kept in ("checkpoints", "best", "last"):  # a trial keeps its logs, not its policies
             shutil.rmtree(out / kept, ignore_errors=True)
         late = result.evaluations[-LATE_EVALUATIONS:]
