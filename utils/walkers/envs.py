@@ -76,8 +76,7 @@ def make_walking_env(env_id: str) -> gym.Env:
     return WalkingMonitor(env) if hasattr(env.unwrapped, "robot") else env
 
 
-def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, monitor_dir=None,
-             alive_bonus: float = 1.0):
+def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, alive_bonus: float = 1.0):
     """A vectorised environment of ``n_envs`` copies, each wrapped in ``Monitor`` (and ``WalkingMonitor``).
 
     ``alive_bonus`` != 1 changes the *training* reward (:class:`utils.walkers.walking.ScaleAliveBonus`, outside
@@ -104,6 +103,5 @@ def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool 
         wrapper_class, wrapper_kwargs = ScaleAliveBonus, {"scale": alive_bonus}
     return make_vec_env(
         functools.partial(make_walking_env, env_id), n_envs=n_envs, seed=seed, vec_env_cls=vec_env_cls,
-        monitor_dir=None if monitor_dir is None else str(monitor_dir),
         wrapper_class=wrapper_class, wrapper_kwargs=wrapper_kwargs,
     )

@@ -1,10 +1,10 @@
 """A vectorised environment that uses both cores: half the copies step here, half in one worker, at once.
 
-Profiling the Hugging Face course's recipe (``recipes.REFERENCE``, notebook 05, ``benchmarks/``) shows ~75 % of
-training time inside the PyBullet environments, all on one core. ``SubprocVecEnv`` moves *every* copy to its own
-process and pays a pipe round trip per copy; here the main process keeps stepping its own share while a single
-worker steps the rest, so the two cores step environments side by side and only one message pair crosses per
-step. The copies, their seeds and their order are those of ``DummyVecEnv``: the algorithm sees the same data.
+Introduced in notebook 05. Profiling the Hugging Face course's recipe (``recipes.REFERENCE``; the README's
+"Training speed") showed ~75 % of its training time inside the PyBullet environments, all on one core.
+``SubprocVecEnv`` moves *every* copy to its own process and pays a pipe round trip per copy; here the main
+process keeps stepping its own share while a single worker steps the rest, so the two cores step environments
+side by side and only one message pair crosses per step (``benchmarks/vec_envs.py`` compares them). The copies, their seeds and their order are those of ``DummyVecEnv``: the algorithm sees the same data.
 
 It keeps SB3's ``VecEnv`` contract (``tests/test_vec_env_contract.py`` runs the same calls on ``DummyVecEnv``,
 ``SubprocVecEnv`` and this class). Where it differs, it is on purpose: an exception inside the worker comes back
