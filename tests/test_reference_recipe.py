@@ -5,10 +5,9 @@ from pathlib import Path
 
 import torch
 from stable_baselines3 import A2C
-from stable_baselines3.common.vec_env import VecNormalize
 
-from utils.walkers.envs import make_vec
 from utils.walkers.recipes import COURSE, REFERENCE
+from utils.walkers.runs import new_model
 from utils.walkers.walking import ScaleAliveBonus
 
 ENV_ID = "Walker2DBulletEnv-v0"
@@ -26,10 +25,8 @@ def reference_model() -> A2C:
 
 
 def recipe_model(recipe) -> A2C:
-    """The model the course's training builds from a recipe (``utils.walkers.runs``)."""
-    venv = make_vec(ENV_ID, n_envs=recipe.n_envs, seed=0, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
-    return A2C("MlpPolicy", VecNormalize(venv, **recipe.vec_normalize_kwargs()), seed=0, device="cpu", verbose=0,
-               **recipe.a2c_kwargs())
+    """The model the course's training builds from a recipe."""
+    return new_model(recipe, ENV_ID, seed=0)[0]
 
 
 def differences(a: A2C, b: A2C) -> list[str]:
