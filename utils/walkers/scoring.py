@@ -1,7 +1,9 @@
 """Evaluating an agent honestly: deterministic episodes with the normalisation statistics frozen.
 
 Introduced in notebook 05. The classic mistake is to evaluate through a ``VecNormalize`` still in training
-mode: it keeps updating the statistics and reports normalised rewards. :func:`evaluate` refuses that.
+mode: the returns it reports are still the environment's (``evaluate_policy`` reads them from the ``Monitor``
+inside ``VecNormalize``), but the statistics keep moving, so the agent is scored with an input scaling it was not
+trained with and two evaluations disagree. :func:`evaluate` refuses that.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def check_frozen(env: VecNormalize) -> None:
     if env.training or env.norm_reward:
         raise NormalizationModeError(
             f"VecNormalize is in training mode (training={env.training}, norm_reward={env.norm_reward}): "
-            "evaluation would update the statistics and report normalised rewards. "
+            "evaluation would keep moving the statistics the agent is scored with. "
             "Set env.training = False and env.norm_reward = False (utils.walkers.loading.load_agent does both)."
         )
 
