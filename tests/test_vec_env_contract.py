@@ -170,7 +170,7 @@ def test_an_exception_in_a_copy_is_raised_as_itself_and_leaves_no_stale_reply(co
     assert_all_agree({kind: result[:2] for kind, result in results.items()})
 
 
-def test_a_worker_error_keeps_the_remote_traceback_as_cause():
+def test_a_worker_error_keeps_the_remote_traceback_as_cause_and_close_still_ends_the_worker():
     venv = build("split")
     try:
         with pytest.raises(ValueError) as caught:
@@ -179,6 +179,8 @@ def test_a_worker_error_keeps_the_remote_traceback_as_cause():
         assert "in fail\nValueError: boom" in str(caught.value.__cause__)
     finally:
         venv.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(venv.pid, 0)
 
 
 def test_a_worker_killed_from_outside_is_reported_in_one_line_and_cleaned_up():
