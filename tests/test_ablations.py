@@ -97,12 +97,13 @@ def test_explained_variance_checker():
 def test_verdict_says_separated_or_overlapping(study):
     table = ablations.evaluations(study)
     line = ablations.verdict(table, "no-gsde", key="final")
-    assert "600 vs 1100 (-500)" in line and "below" in line and "33%" in line
+    assert "final return 600 vs 1100, every seed below" in line and "final distance (m) 1.5 vs 6.0, every seed below" in line
+    assert "33%" in line
     overlapping = table.copy()
-    overlapping.loc[(overlapping["variant"] == "no-gsde") & (overlapping["seed"] == 1), "mean"] = 5000
-    assert "overlap" in ablations.verdict(overlapping, "no-gsde", key="final")
+    overlapping.loc[(overlapping["variant"] == "no-gsde") & (overlapping["seed"] == 1), ["mean", "distance"]] = 5000
+    assert "No difference" in ablations.verdict(overlapping, "no-gsde", key="final")
     assert "no runs" in ablations.verdict(table, "missing")
-    assert "one seed" in ablations.verdict(table[table["seed"] == 0], "no-gsde")
+    assert "One seed" in ablations.verdict(table[table["seed"] == 0], "no-gsde")
 
 
 def test_per_seed_late_is_the_mean_of_the_last_three(study):

@@ -94,26 +94,30 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdict(table: pd.DataFrame, variant: str, baseline: str = BASELINE, key: str = "late") -> str:
-    """One line on ``variant`` against ``baseline``: the difference of the means over seeds of ``key`` and of the final
-    distance, and whether every seed of one lies above every seed of the other (with the chance of that if the two
-    were equally good)."""
+    """One line on ``variant`` against ``baseline``, for the return (``key`` of :func:`per_seed`) and the final
+    distance: the means over seeds, and whether every seed of one lies above every seed of the other (with the chance
+    of that if the two were equally good)."""
     seeds = per_seed(table)
     mine, base = seeds[seeds["variant"] == variant], seeds[seeds["variant"] == baseline]
     if mine.empty or base.empty:
         return f"{variant}: no runs to compare with {baseline} yet."
-    diff = mine[key].mean() - base[key].mean()
-    walked = mine["distance"].mean() - base["distance"].mean()
-    line = (f"{variant}: {key} return {mine[key].mean():.0f} vs {base[key].mean():.0f} ({diff:+.0f}), final distance "
-            f"{mine['distance'].mean():.1f} vs {base['distance'].mean():.1f} m ({walked:+.1f} m); ")
-    below, above = mine[key].max() < base[key].min(), mine[key].min() > base[key].max()
     n = min(len(mine), len(base))
+    parts = []
+    for name, column, fmt in ((f"{key} return", key, "{:.0f}"), ("final distance (m)", "distance", "{:.1f}")):
+        ours, theirs = mine[column], base[column]
+        part = f"{name} {fmt.format(ours.mean())} vs {fmt.format(theirs.mean())}"
+        if n >= 2 and (ours.max() < theirs.min() or ours.min() > theirs.max()):
+            part += f", every seed {'below' if ours.max() < theirs.min() else 'above'} every {baseline} seed"
+        elif n >= 2:
+            part += ", seeds overlap"
+        parts.append(part)
+    line = f"{variant}: " + "; ".join(parts) + ". "
     if n < 2:
-        return line + "one seed on a side: nothing shows how much the runs of one setting differ among themselves."
-    if below or above:
-        return line + (f"each of its {len(mine)} seeds is {'below' if below else 'above'} each of the {len(base)} of "
-                       f"{baseline}: a hint, since that happens {separation_chance(n):.0%} of the time by chance alone"
-                       f" with {n} seeds each.")
-    return line + f"its seeds and {baseline}'s overlap: no difference these runs can show."
+        return line + "One seed on a side: nothing shows how much the runs of one setting differ among themselves."
+    if "every seed" in line:
+        return line + (f"A hint, not a result: with {n} seeds each, a separation happens {separation_chance(n):.0%} "
+                       "of the time by chance alone.")
+    return line + "No difference these runs can show."
 
 
 def plot_against_baseline(table: pd.DataFrame, metric: str = "mean", ncols: int = 3, baseline: str = BASELINE):
