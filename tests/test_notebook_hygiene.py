@@ -84,15 +84,7 @@ def test_the_module_map_matches_the_tree():
     assert {m for m in mapped if "." in m} <= tree, f"mapped but not in the tree: {sorted({m for m in mapped if '.' in m} - tree)}"
 
 
-QUIZ_PENDING = {"05_bipedal_walker.ipynb"}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(p, marks=pytest.mark.xfail(strict=False, reason="quiz being added")) if p.name in QUIZ_PENDING else p
-     for p in PATHS],
-    ids=[p.name for p in PATHS],
-)
+@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
 def test_ends_with_summary_quiz_exercises(path):
     book = nbformat.read(path, as_version=4)
     sections = [c.source.lstrip().split("\n")[0] for c in book.cells

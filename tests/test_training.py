@@ -28,7 +28,8 @@ def test_run_folder_has_the_hub_layout_and_logs(tiny_run):
         assert (out / name).is_file(), name
     assert sorted(verify_manifest(out)) == sorted(PACKAGE[:4])
     results = json.loads((out / "results.json").read_text())
-    assert results["shipped"] in ("best", "last") and results["n_eval_episodes"] == 2
+    scores = {name: c["pass_score"] for name, c in results["candidates"].items()}
+    assert results["shipped"] == max(scores, key=scores.get) and results["n_eval_episodes"] == 2
     assert set(results["candidates"]) == {"best", "last"}
     assert "model-index" in (out / "README.md").read_text()
     assert [r["steps"] for r in tiny_run.evaluations] == [320, 640, 960]
@@ -283,7 +284,7 @@ def test_stop_at_score_ends_training_at_the_first_evaluation_that_reaches_it(tmp
     assert "stop: evaluation reached" in (tmp_path / "r" / "logs" / "train.log").read_text()
 
 
-def test_a_failure_inside_training_keeps_a_checkpoint_and_closes_the_run(tmp_path, tiny):
+def test_a_failure_inside_training_keeps_a_checkpoint_and_closes_the_run(tmp_path, tiny, capsys):
     config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=3200, out=str(tmp_path / "r"), eval_every=640,
                      package=False)
 
@@ -292,6 +293,7 @@ def test_a_failure_inside_training_keeps_a_checkpoint_and_closes_the_run(tmp_pat
 
     with pytest.raises(RuntimeError, match="boom"):
         train(config, on_eval=fail)
+    assert f"--out {tmp_path / 'r'} --resume" in capsys.readouterr().out
     latest = snapshots.latest_snapshot(tmp_path / "r" / "checkpoints")
     assert snapshots.read_meta(latest)["num_timesteps"] == 640
     assert "stopped at 640 steps" in (tmp_path / "r" / "logs" / "train.log").read_text()

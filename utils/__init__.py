@@ -4,11 +4,12 @@
     ``session``        ``start()`` of every set-up cell; the repository's paths (``ROOT``, ``AGENTS``, ``RUNS``)
     ``smoke``          the smoke switch (``COURSE_SMOKE``) and ``budget(full, smoke)``: the one place that reads it
     ``notebooks``      the canonical set-up cell, Colab badges, output stripping (``python -m utils.course.notebooks``)
-    ``colab``          the robots' part of the Colab set-up (00, 05, 06)
+    ``colab``          the robots' part of the Colab set-up (00, 04-06)
     ``export``         ``#@save`` cells of 01-03 copied into ``utils.theory`` (``python -m utils.course.export``)
     ``tables``         Markdown result tables (01 on)
     ``quiz``           the quiz at the end of every notebook: ``Question``, ``Quiz.show()``, ``Quiz.check()`` (01 on)
     ``threads``        one torch thread inside a block, restored afterwards
+    ``quiet``          PyBullet's C-level banner silenced; the Bullet ids registered without it
 
 ``utils.theory``: notebooks 01-04, on CartPole, then continuous actions
     ``episodes``       complete episodes played side by side (01)
@@ -23,10 +24,10 @@
     ``exercises``      checkers of 01-03's exercises
     ``gaussian``       the diagonal Gaussian's log-probability written out, and the checker of its exercise (04)
     ``a2c_continuous`` A2C with a Gaussian policy from scratch (exported from 04)
-    ``quizzes``        the quizzes that end 01-03, out of sight of the notebooks' cells
+    ``quizzes``        the quizzes that end 01-04, out of sight of the notebooks' cells
 
 ``utils.walkers``: notebooks 00 and 05-06, the PyBullet walkers with SB3
-    ``envs``           environments by id, Bullet ids registered (00); ``quiet``: PyBullet's C-level output silenced
+    ``envs``           environments by id, Bullet ids registered (00)
     ``split_vec_env``  the two-core vectorised environment
     ``walking``        distance, speed, falls, the reward's terms, the training-only alive bonus (05)
     ``recipes``        A2C hyperparameters per walker, each value's source (05)

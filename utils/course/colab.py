@@ -1,4 +1,4 @@
-"""The robots' part of the Colab set-up cell (notebooks 00, 05 and 06; the cell itself comes from utils.course.notebooks).
+"""The robots' part of the Colab set-up cell (notebooks 00 and 04-06; the cell itself comes from utils.course.notebooks).
 
 The set-up cell installs the course with ``pip install -e .``: the short runtime list, never torch or Jupyter,
 which Colab ships. Notebooks that simulate the robots then call :func:`install_robots`. pybullet publishes no

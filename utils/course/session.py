@@ -39,7 +39,7 @@ def start() -> None:
     import stable_baselines3
     import torch
 
-    from utils.walkers.envs import register_bullet_envs
+    from utils.course.quiet import register_bullet_envs
 
     if find_spec("pybullet_envs_gymnasium"):  # notebooks 01-03 need no robots: on Colab they run without pybullet
         register_bullet_envs()

@@ -11,19 +11,13 @@ import functools
 
 import gymnasium as gym
 
-from utils.walkers.quiet import silence_c_output
+from utils.course.quiet import register_bullet_envs, silence_c_output
 
 WALKERS = ("Walker2DBulletEnv-v0", "AntBulletEnv-v0")
 
 
 class UnknownEnvironmentError(ValueError):
     """An environment id that is not registered, with the close matches in its message."""
-
-
-def register_bullet_envs() -> None:
-    """Import ``pybullet_envs_gymnasium`` (which registers the Bullet ids) without PyBullet's banner."""
-    with silence_c_output():
-        import pybullet_envs_gymnasium  # noqa: F401
 
 
 def bullet_ids() -> list[str]:

@@ -99,3 +99,29 @@ QUIZ_00 = Quiz([
             "scales to about ±1.9 (section 3).",
     ),
 ])
+
+QUIZ_05 = Quiz([
+    Question("A walker scores 985 over 1000-step episodes and walks 0.2 m. What has it learned?",
+             ["To walk slowly but safely", "To stand: the alive bonus pays about 1 per upright step",
+              "Nothing: 985 is the score of a random policy"], 1,
+             "The alive bonus pays +1 for every step upright: standing for 1000 steps earns about 1000 without "
+             "moving. Only the distance walked tells standing from walking."),
+    Question("You load `vec_normalize.pkl` with `VecNormalize.load` and evaluate right away. What goes wrong?",
+             ["evaluate_policy reports normalised returns", "The running statistics keep updating during "
+              "evaluation, so the agent is scored with a scaling it was not trained with",
+              "Nothing: VecNormalize.load freezes the statistics"], 1,
+             "VecNormalize.load returns the statistics in training mode. The returns evaluate_policy reports come "
+             "from the Monitor inside, so they are the environment's; the harm is that the statistics move."),
+    Question("Why does the published score come from episodes that were not used to choose between the last and "
+             "the best policy?",
+             ["To save time", "Choosing on episodes and scoring on the same ones counts the winner's luck in its "
+              "score (the winner's curse)", "Because the best policy is always better"], 1,
+             "Whichever candidate happened to be luckiest on the choosing episodes wins; fresh episodes measure it "
+             "without that luck."),
+    Question("With 8 copies × 4 steps instead of 4 copies × 8 steps (32 samples either way), what changes?",
+             ["Nothing: the same batch is the same estimator",
+              "GAE bootstraps after at most 4 rewards instead of 8, and gSDE redraws its noise twice as often",
+              "Each update uses twice as many samples"], 1,
+             "Same batch size, not the same estimator: shorter rollouts lean more on the critic's (biased) estimate, "
+             "and gSDE resamples its noise weights once per rollout."),
+])

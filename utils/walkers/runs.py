@@ -296,6 +296,10 @@ class Run:
             self.log(f"interrupted at {model.num_timesteps} steps")
             print(f"Interrupted at {model.num_timesteps:,} steps; the model so far is saved in {self.out}/checkpoints. "
                   f"Run the cell again to continue, or: {self.config.command()} --resume")
+        except Exception as error:
+            print(f"Training stopped by {type(error).__name__} at {model.num_timesteps:,} steps; the model so far is "
+                  f"saved in {self.out}/checkpoints. Once fixed, continue with: python -m utils.train --out {self.out} --resume")
+            raise
         finally:
             self.pause_clock()
             callback.close()

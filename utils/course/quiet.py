@@ -1,4 +1,5 @@
-"""Silence C-level output (PyBullet prints ``argv[0]=`` and its build time straight to file descriptor 1)."""
+"""Quiet PyBullet: silence C-level output (it prints ``argv[0]=`` and its build time straight to file descriptor 1),
+and register the Bullet environment ids without that banner."""
 from __future__ import annotations
 
 import contextlib
@@ -31,3 +32,9 @@ def silence_c_output():
             os.dup2(copy, fd)
             os.close(copy)
         os.close(devnull)
+
+
+def register_bullet_envs() -> None:
+    """Import ``pybullet_envs_gymnasium`` (which registers the Bullet ids) without PyBullet's banner."""
+    with silence_c_output():
+        import pybullet_envs_gymnasium  # noqa: F401
