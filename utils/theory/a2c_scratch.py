@@ -71,7 +71,7 @@ class A2CConfig:
 
 @dataclass
 class A2CResult:
-    """What :func:`train` returns."""
+    """What :func:`train_a2c` (and :func:`utils.theory.a2c_continuous.train_a2c_continuous`) returns."""
 
     model: ActorCritic
     config: A2CConfig

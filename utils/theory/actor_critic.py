@@ -54,7 +54,7 @@ class ACConfig:
 
 @dataclass
 class ACResult:
-    """What :func:`train` returns: the networks and the log of every training episode."""
+    """What :func:`train_actor_critic` returns: the networks and the log of every training episode."""
 
     model: ActorCritic
     config: ACConfig
