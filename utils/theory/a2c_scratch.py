@@ -7,7 +7,7 @@
         loss = -mean(advantages * log pi(a_t|s_t)) + vf_coef * mean((returns - V(s_t))^2) - ent_coef * entropy
         one gradient step on the loss (gradient norm clipped)
 
-Notebook 03's cells define :func:`a2c_loss` and :func:`train`; the blocks marked ``#@save`` below are the
+Notebook 03's cells define :func:`a2c_loss` and :func:`train_a2c`; the blocks marked ``#@save`` below are the
 copies ``python -m utils.course.export`` makes. Network, optimiser and defaults mirror Stable-Baselines3's A2C
 (:class:`utils.theory.nets.ActorCritic`, RMSprop with ``eps=1e-5``), so that :mod:`utils.theory.a2c_compare` can run SB3 with
 the same :class:`A2CConfig` and the two learning curves can be compared.

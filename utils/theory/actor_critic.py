@@ -1,6 +1,6 @@
 """One-step actor-critic from scratch: an actor ``pi_theta(a|s)``, a critic ``V_w(s)``, one update per step.
 
-Introduced in notebook 02, whose cell defines :func:`train` (the block marked ``#@save`` below is the copy
+Introduced in notebook 02, whose cell defines :func:`train_actor_critic` (the block marked ``#@save`` below is the copy
 ``python -m utils.course.export`` makes, for the tests and notebook 03's training race). :func:`evaluate` (greedy
 episodes of any actor) is reused by notebook 03.
 
