@@ -3,6 +3,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from utils.walkers import ablations
@@ -63,6 +64,12 @@ def test_plots_and_diagnostics_read(study):
     table = ablations.evaluations(study)
     for metric in ("mean", "distance"):
         assert ablations.plot_against_baseline(table, metric).axes
+    single = pd.DataFrame([{"variant": "A2C", "seed": 0, "steps": 320, "mean": 50.0},
+                           {"variant": "PPO", "seed": 0, "steps": 320, "mean": -20.0}])
+    ax = ablations.plot_against_baseline(single, "mean", baseline="A2C").axes[0]
+    low, high = ax.get_ylim()
+    assert low < -20.0 and high > 50.0  # both single points inside the range, not on its edge
+    assert ax.xaxis.get_major_formatter()(320, 0) == "320" and ax.xaxis.get_major_formatter()(2e5, 0) == "200k"
     frame = ablations.read_diagnostics(ablations.runs(study)["recipe"][0])
     assert list(frame["steps"]) == [32]
     assert ablations.plot_diagnostics({"recipe": frame}, "t").axes

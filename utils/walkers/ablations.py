@@ -139,6 +139,10 @@ def plot_against_baseline(table: pd.DataFrame, metric: str = "mean", ncols: int 
             ax.fill_between(curve["steps"], curve["min"], curve["max"], color=color, alpha=0.2)
         ax.set_title(variant, fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
+    shown = curves[curves["variant"].isin(variants + [baseline])]
+    low, high = shown["min"].min(), shown["max"].max()
+    pad = 0.08 * (high - low) or max(1.0, 0.05 * abs(high))  # every point inside, a flat curve too
+    axes.flat[0].set_ylim(low - pad, high + pad)  # shared by every panel
     for ax in axes.flat[len(variants):]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -201,8 +205,8 @@ DIAGNOSTICS = (
 
 
 def thousands(ax) -> None:
-    """Steps on the x-axis as 100k, 200k, ..."""
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x / 1e3:.0f}k"))
+    """Steps on the x-axis as 100k, 200k, ... from 10k up, and as plain numbers below (a smoke run's 320)."""
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x / 1e3:g}k" if abs(x) >= 10_000 else f"{x:g}"))
 
 
 def plot_diagnostics(frames: dict[str, pd.DataFrame], title: str, smooth: int = 10):
