@@ -77,3 +77,13 @@ def test_the_pendulum_learns_within_a_small_budget():
     run = train_a2c_continuous(ContinuousA2CConfig(total_timesteps=20_000, seed=0), progress=False)
     first, last = np.mean(run.episode_returns[:20]), np.mean(run.episode_returns[-20:])
     assert last > 3 * first, (first, last)
+
+
+def test_a_pipe_in_a_table_header_or_cell_stays_in_its_cell():
+    """Section 2's header "std of π(·|s)" once broke the table into raw text."""
+    markdown_it = pytest.importorskip("markdown_it")
+    from utils.course.tables import markdown_table
+
+    text = markdown_table([{"a": "x|y", "b": 1.5}], [("a", "std of π(·|s)", "{}"), ("b", "b", "{:.1f}")])
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+    assert "<th>std of π(·|s)</th>" in html and "<td>x|y</td>" in html and "<td>1.5</td>" in html

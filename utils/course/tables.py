@@ -5,12 +5,17 @@ Introduced in notebook 01; notebooks 02-03 use it for their results.
 from __future__ import annotations
 
 
+def _cell(text: str) -> str:
+    """A ``|`` inside a header or cell would end the cell: escaped as ``\\|`` (GitHub-flavoured Markdown)."""
+    return text.replace("|", "\\|")
+
+
 def markdown_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     """``columns`` are ``(key, header, format)`` triples, e.g. ``("variance", "Var per episode", "{:.3g}")``."""
-    lines = ["| " + " | ".join(header for _, header, _ in columns) + " |",
+    lines = ["| " + " | ".join(_cell(header) for _, header, _ in columns) + " |",
              "|" + "|".join(" --- " for _ in columns) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(fmt.format(row[key]) for key, _, fmt in columns) + " |")
+        lines.append("| " + " | ".join(_cell(fmt.format(row[key])) for key, _, fmt in columns) + " |")
     return "\n".join(lines)
 
 
