@@ -138,7 +138,7 @@ def plot_against_baseline(table: pd.DataFrame, metric: str = "mean", ncols: int 
             ax.plot(curve["steps"], curve["mean"], color=color, marker="o", ms=2.5, label=f"{name} ({seeds} seeds)")
             ax.fill_between(curve["steps"], curve["min"], curve["max"], color=color, alpha=0.2)
         ax.set_title(variant, fontsize=10)
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=7, loc="best")  # never over a point
     shown = curves[curves["variant"].isin(variants + [baseline])]
     low, high = shown["min"].min(), shown["max"].max()
     pad = 0.08 * (high - low) or max(1.0, 0.05 * abs(high))  # every point inside, a flat curve too
