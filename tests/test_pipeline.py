@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import nbformat
 import numpy as np
+import pytest
 
 from utils.course.notebooks import NOTEBOOKS
 from utils.walkers.runs import train
@@ -22,17 +23,15 @@ def run_pipeline_cells(namespace: dict) -> dict:
     return namespace
 
 
-def test_the_notebook_cells_and_the_command_line_train_the_same_parameters(tmp_path, monkeypatch):
+@pytest.fixture
+def no_live_curve(monkeypatch):
+    """The live curve draws into a notebook; here there is none."""
     import utils.walkers.figures
 
-    class Quiet:  # the live curve draws into a notebook; here there is none
-        def __init__(self, *args):
-            pass
+    monkeypatch.setattr(utils.walkers.figures, "LiveCurve", lambda *args: (lambda records: None))
 
-        def __call__(self, records):
-            pass
 
-    monkeypatch.setattr(utils.walkers.figures, "LiveCurve", Quiet)
+def test_the_notebook_cells_and_the_command_line_train_the_same_parameters(tmp_path, no_live_curve):
     overrides = dict(TIMESTEPS=640, EVAL_EVERY=320, EVAL_EPISODES=1, FINAL_EPISODES=1, VIDEO_STEPS=10,
                      OUT=tmp_path / "notebook", TRAIN=True, OVERWRITE=False, SEED=5)
     cells = run_pipeline_cells({"OVERRIDES": overrides})
@@ -48,11 +47,8 @@ def test_the_notebook_cells_and_the_command_line_train_the_same_parameters(tmp_p
     assert config.recipe.alive_bonus == 0.25 and config.env_id == "Walker2DBulletEnv-v0"
 
 
-def test_a_change_in_the_notebook_cells_shows(tmp_path, monkeypatch):
+def test_a_change_in_the_notebook_cells_shows(tmp_path, no_live_curve):
     """The comparison above can fail: one changed value in the A2C cell gives other parameters."""
-    import utils.walkers.figures
-
-    monkeypatch.setattr(utils.walkers.figures, "LiveCurve", lambda *a: (lambda records: None))
     overrides = dict(TIMESTEPS=320, EVAL_EVERY=0, OUT=tmp_path / "nb", TRAIN=True, OVERWRITE=False, SEED=5,
                      VF_COEF=0.5)  # the cell reads VF_COEF; the recipe built from the parameters reads it too ...
     cells = run_pipeline_cells({"OVERRIDES": overrides})

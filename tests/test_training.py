@@ -298,3 +298,16 @@ def test_a_failure_inside_training_keeps_a_checkpoint_and_closes_the_run(tmp_pat
     assert snapshots.read_meta(latest)["num_timesteps"] == 640
     assert "stopped at 640 steps" in (tmp_path / "r" / "logs" / "train.log").read_text()
     assert train(config, mode="resume").model.num_timesteps == 3200
+
+
+def test_a_checkpoint_without_a_stored_configuration_is_a_one_line_error(tmp_path, tiny):
+    from utils.walkers.runs import Run
+
+    folder = tmp_path / "old" / "checkpoints" / "step-0000000320-1"
+    folder.mkdir(parents=True)
+    (folder / snapshots.META).write_text(json.dumps({"num_timesteps": 320, "train_seconds": 1.0}))
+    (tmp_path / "old" / "checkpoints" / "latest").write_text(folder.name)
+    with pytest.raises(ValueError, match="saved before runs stored their configuration"):
+        Run(replace(tiny, env_id="AntBulletEnv-v0", timesteps=640, out=str(tmp_path / "old")), mode="continue")
+    done = cli("-m", "utils.train", "--out", str(tmp_path / "old"), "--resume")
+    assert done.returncode == 2 and "saved before runs stored their configuration" in done.stderr

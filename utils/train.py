@@ -49,7 +49,7 @@ def config_from(args, stored=None):
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     from utils.walkers import snapshots
-    from utils.walkers.runs import RunConfig, train
+    from utils.walkers.runs import stored_config, train
 
     try:
         if args.out is None:
@@ -60,11 +60,7 @@ def main(argv=None) -> int:
             if latest is None:
                 raise FileNotFoundError(f"Nothing to resume: {args.out}/checkpoints holds no checkpoint. "
                                         "Drop --resume to start a new run.")
-            meta = snapshots.read_meta(latest)
-            if "config" not in meta:
-                raise ValueError(f"{latest} was saved before runs stored their configuration: resume it with the "
-                                 "course version that trained it.")
-            stored = RunConfig.from_dict(meta["config"])
+            stored = stored_config(latest)
         elif args.env_id is None or args.timesteps is None:
             raise ValueError("--env and --timesteps are required for a new run (or --resume an existing one).")
         config = config_from(args, stored)

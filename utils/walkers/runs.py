@@ -99,6 +99,15 @@ class RunConfig:
         return out
 
 
+def stored_config(checkpoint: Path) -> RunConfig:
+    """The configuration a checkpoint was saved with (one-line error for a checkpoint older than ``RunConfig``)."""
+    meta = snapshots.read_meta(checkpoint)
+    if "config" not in meta:
+        raise ValueError(f"{checkpoint} was saved before runs stored their configuration: resume it with the "
+                         "course version that trained it.")
+    return RunConfig.from_dict(meta["config"])
+
+
 class RunExistsError(FileExistsError):
     """``out`` already holds a run that this call may not continue or replace."""
 
@@ -130,9 +139,9 @@ def _read_jsonl(path: Path) -> list[dict]:
 class CourseCallback(BaseCallback):
     """Progress bar, episode log, periodic frozen-statistics evaluation with best-model saving, checkpoints."""
 
-    def __init__(self, run: "Run", progress: bool, on_eval=None, stop_at_score: float | None = None):
+    def __init__(self, run: "Run", on_eval=None):
         super().__init__()
-        self.run, self.progress, self.on_eval, self.stop_at_score = run, progress, on_eval, stop_at_score
+        self.run, self.on_eval = run, on_eval
         self.bar = None
 
     def _on_training_start(self) -> None:
@@ -142,7 +151,7 @@ class CourseCallback(BaseCallback):
         self.episodes = open(run.logs / "episodes.csv", "a")
         if self.episodes.tell() == 0:
             self.episodes.write("steps,return,length,distance\n")
-        if self.progress:
+        if run.config.progress:
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=run.config.timesteps, initial=self.num_timesteps, unit="step", desc=run.config.env_id,
@@ -163,8 +172,9 @@ class CourseCallback(BaseCallback):
             if self._evaluate() is False:
                 self.run.log("stop: asked by on_eval")
                 return False
-            if self.stop_at_score is not None and self.run.evaluations[-1]["mean"] >= self.stop_at_score:
-                self.run.log(f"stop: evaluation reached {self.stop_at_score}")
+            target = self.run.config.stop_at_score
+            if target is not None and self.run.evaluations[-1]["mean"] >= target:
+                self.run.log(f"stop: evaluation reached {target}")
                 return False
         if self.next_checkpoint and self.num_timesteps >= self.next_checkpoint:
             self.next_checkpoint = self._next(self.run.config.checkpoint_every)
@@ -216,10 +226,10 @@ class Run:
         self.config = config.check()
         self.out = Path(config.out)
         self.logs = self.out / "logs"
+        self.seconds_before = 0.0  # training seconds of earlier sessions (set from the checkpoint on resume)
         self.checkpoint = self._prepare(mode)
         self.logs.mkdir(parents=True, exist_ok=True)
         self.evaluations = _read_jsonl(self.logs / "evaluations.jsonl")
-        self.seconds_before = snapshots.read_meta(self.checkpoint)["train_seconds"] if self.checkpoint else 0.0
         self._started = None
         self.model = self.venv = None
         self.interrupted = False
@@ -244,12 +254,14 @@ class Run:
             raise RunExistsError(f"{out} holds files but no checkpoint to continue: choose another folder, or ask "
                                  "for mode='overwrite' to delete it.")
         if latest is not None:
-            stored = RunConfig.from_dict(snapshots.read_meta(latest)["config"])
+            stored = stored_config(latest)
             differ = self.config.differences(stored)
             if differ:
                 raise RunExistsError(f"{out} holds a run with other settings ({'; '.join(differ)}): resume it as it "
                                      f"was ({stored.command()} --resume) or choose another folder.")
-            self._truncate_logs(snapshots.read_meta(latest)["num_timesteps"])
+            meta = snapshots.read_meta(latest)
+            self.seconds_before = meta["train_seconds"]
+            self._truncate_logs(meta["num_timesteps"])
         return latest
 
     def _truncate_logs(self, steps: int) -> None:
@@ -286,7 +298,7 @@ class Run:
         self.log(f"resume from {self.checkpoint.name} at {model.num_timesteps} steps" if self.checkpoint
                  else f"start: {self.config.env_id}, {self.config.timesteps} steps, seed {self.config.seed}")
         self.write_setup()
-        callback = CourseCallback(self, self.config.progress, on_eval, self.config.stop_at_score)
+        callback = CourseCallback(self, on_eval)
         self.resume_clock()
         failed = True
         try:
@@ -297,6 +309,7 @@ class Run:
             print(f"Interrupted at {model.num_timesteps:,} steps; the model so far is saved in {self.out}/checkpoints. "
                   f"Run the cell again to continue, or: {self.config.command()} --resume")
         except Exception as error:
+            self.log(f"stopped at {model.num_timesteps} steps by {type(error).__name__}")
             print(f"Training stopped by {type(error).__name__} at {model.num_timesteps:,} steps; the model so far is "
                   f"saved in {self.out}/checkpoints. Once fixed, continue with: python -m utils.train --out {self.out} --resume")
             raise
@@ -306,8 +319,6 @@ class Run:
             model.logger.close()
             self.checkpoint_now()
             self.write_setup()
-            if failed:
-                self.log(f"stopped at {model.num_timesteps} steps")
         self.interrupted = failed
 
     def finish(self) -> None:
@@ -365,10 +376,14 @@ class Run:
         snapshots.write_atomic(self.logs / "run.json", json.dumps(setup, indent=1))
 
 
+def recipe_envs(recipe: A2CRecipe, env_id: str, seed: int):
+    """The recipe's training copies (before ``VecNormalize``): notebook 05's ``make_vec_env`` call."""
+    return make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
+
+
 def new_model(recipe: A2CRecipe, env_id: str, seed: int) -> tuple[A2C, VecNormalize]:
     """The environments and the untrained model of a recipe: the calls notebook 05 spells out in its cells."""
-    venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
-    env = VecNormalize(venv, **recipe.vec_normalize_kwargs())
+    env = VecNormalize(recipe_envs(recipe, env_id, seed), **recipe.vec_normalize_kwargs())
     return A2C("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **recipe.a2c_kwargs()), env
 
 
@@ -387,9 +402,7 @@ def train(config: RunConfig, mode: str = "new", on_eval=None) -> TrainResult:
     if run.checkpoint is None:
         model, env = new_model(recipe, config.env_id, config.seed)
     else:
-        venv = make_vec(config.env_id, n_envs=recipe.n_envs, seed=config.seed, parallel=recipe.parallel,
-                        alive_bonus=recipe.alive_bonus)
-        model, env = run.load_checkpoint(venv)
+        model, env = run.load_checkpoint(recipe_envs(recipe, config.env_id, config.seed))
     try:
         with run.training(model, on_eval) as callback:
             if run.remaining(model):
