@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from utils.walkers.envs import WALKERS
+
 HERE = Path(__file__).resolve().parent
-WALKERS = ("AntBulletEnv-v0", "Walker2DBulletEnv-v0")
 
 
 def _raw_worker(env_id: str, steps: int, queue) -> None:

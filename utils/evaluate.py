@@ -19,14 +19,25 @@ def main(argv=None) -> int:
     parser.add_argument("--env", default=None, help="environment id (default: read from the folder)")
     args = parser.parse_args(argv)
 
-    from utils.walkers.scoring import evaluate
+    from utils.train import one_line
+    from utils.walkers.envs import check_env_id
     from utils.walkers.loading import load_agent
+    from utils.walkers.scoring import evaluate
 
     try:
+        if args.episodes < 1:
+            raise ValueError(f"--episodes must be at least 1, got {args.episodes}.")
+        if not 0 <= args.seed < 2**32:
+            raise ValueError(f"--seed must be 0 or a positive integer below 2**32, got {args.seed}.")
+        if args.env is not None:
+            check_env_id(args.env)
         model, env = load_agent(args.folder, env_id=args.env, seed=args.seed)
         result = evaluate(model, env, episodes=args.episodes)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("Interrupted: nothing was evaluated.", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as error:
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     lengths, limit = result["episode_lengths"], env.get_attr("spec")[0].max_episode_steps
     falls = result.get("falls", sum(n < limit for n in lengths))

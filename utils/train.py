@@ -1,54 +1,20 @@
 """Command line: ``python -m utils.train --env ENV_ID --timesteps N [--recipe NAME] [--seed S] --out DIR [--resume]``.
 
-Its flags are made from the fields of :class:`utils.walkers.runs.RunConfig`, and it runs the same
-:func:`utils.walkers.runs.train` as the search; ``--resume`` needs only ``--out`` (the run's configuration is read
-from its checkpoint; a flag that contradicts it is refused). Errors are one line, not a traceback.
+Its flags are made from the fields of :class:`utils.walkers.run_config.RunConfig` (in that module), and it runs the
+same :func:`utils.walkers.runs.train` as the search; ``--resume`` needs only ``--out`` (the run's configuration is
+read from its checkpoint; a flag that would change learning is refused). Every input is checked before anything is
+written; errors and interruptions end in one line, not a traceback.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from dataclasses import fields, replace
-
-from utils.walkers.recipes import RECIPES, with_settings
-
-
-def parser() -> argparse.ArgumentParser:
-    from utils.walkers.runs import RunConfig
-
-    p = argparse.ArgumentParser(prog="python -m utils.train", description=__doc__.splitlines()[0])
-    for f in fields(RunConfig):
-        required = f.name in ("env_id", "timesteps", "out")  # for a new run; --resume reads them from the folder
-        help_ = f.metadata["help"] + ("" if required else f" (default: {f.default})")
-        if f.name == "recipe":
-            p.add_argument("--recipe", choices=sorted(RECIPES), help="hyperparameters (utils.walkers.recipes; default: course)")
-            p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                           help="change one field of the recipe, e.g. --set use_sde=false (repeatable)")
-        elif f.type in (bool, "bool"):
-            p.add_argument(f"--no-{f.name.replace('_', '-')}", dest=f.name, action="store_const", const=False,
-                           help=f"no {f.metadata['help']}")
-        else:
-            kind = {"int": int, "float | None": float, "str": str}.get(str(f.type), str)
-            p.add_argument(f.metadata.get("flag", "--" + f.name.replace("_", "-")), dest=f.name, type=kind, help=help_)
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
-    p.add_argument("--overwrite", action="store_true", help="delete an existing run in --out first")
-    return p
-
-
-def config_from(args, stored=None):
-    """The run's configuration: the stored one (on resume) or the defaults, with the flags given on top."""
-    from utils.walkers.runs import RunConfig
-
-    base = stored or RunConfig()
-    given = {f.name: getattr(args, f.name) for f in fields(RunConfig)
-             if f.name != "recipe" and getattr(args, f.name) is not None}
-    recipe = base.recipe if args.recipe is None and stored else RECIPES[args.recipe or "course"]
-    return replace(base, **given, recipe=with_settings(recipe, args.set))
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
-    from utils.walkers import snapshots
+    from utils.walkers.run_config import from_args, parser
+
+    args = parser(description=__doc__.splitlines()[0]).parse_args(argv)
+    from utils.walkers import run_folder
     from utils.walkers.runs import stored_config, train
 
     try:
@@ -56,18 +22,23 @@ def main(argv=None) -> int:
             raise ValueError("--out is required: the run folder.")
         stored = None
         if args.resume:
-            latest = snapshots.latest_snapshot(f"{args.out}/checkpoints")
+            if args.overwrite:
+                raise ValueError("--resume continues the run in --out and --overwrite replaces it: choose one.")
+            latest = run_folder.latest_snapshot(f"{args.out}/{run_folder.CHECKPOINTS}")
             if latest is None:
-                raise FileNotFoundError(f"Nothing to resume: {args.out}/checkpoints holds no checkpoint. "
+                raise FileNotFoundError(f"Nothing to resume: {args.out}/{run_folder.CHECKPOINTS} holds no checkpoint. "
                                         "Drop --resume to start a new run.")
-            stored = stored_config(latest)
+            stored = stored_config(run_folder.verified_snapshot(latest))
         elif args.env_id is None or args.timesteps is None:
             raise ValueError("--env and --timesteps are required for a new run (or --resume an existing one).")
-        config = config_from(args, stored)
+        config = from_args(args, stored)
         mode = "resume" if args.resume else "overwrite" if args.overwrite else "new"
         result = train(config, mode=mode)
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"Interrupted before training started: {args.out} is as it was.", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as error:  # FileNotFoundError, FileExistsError, PermissionError are OSErrors
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     if result.interrupted:
         return 130
@@ -76,6 +47,13 @@ def main(argv=None) -> int:
         print(f"{config.env_id}: shipped the {r['shipped']} policy, {r['mean_reward']:.2f} ± {r['std_reward']:.2f} "
               f"over {r['n_eval_episodes']} episodes; package in {config.out}")
     return 0
+
+
+def one_line(error: Exception) -> str:
+    """The error's message on one line; an OS error names its file."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}."
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ def report(study, folder: Path) -> None:
 
 def main(argv=None) -> int:
     args = parse(argv)
+    from utils.train import one_line
     from utils.walkers.envs import check_env_id
     from utils.walkers.search import (SearchError, finished, make_objective, make_pruner, open_storage, open_study,
                               recipe_params, run_worker)
@@ -73,13 +74,15 @@ def main(argv=None) -> int:
             raise SearchError(f"--timesteps must be at least 1000 steps per trial, got {args.timesteps}.")
         if args.workers < 1:
             raise SearchError(f"--workers must be at least 1, got {args.workers}.")
+        if folder.exists() and not folder.is_dir():
+            raise SearchError(f"--out {folder} is a file: the study's trial logs need a folder.")
         if args.report and "://" not in str(storage_arg) and not Path(storage_arg).is_file():
             raise SearchError(f"No study journal at {storage_arg}.")
         storage = open_storage(storage_arg)
         study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report,
                            pruner=make_pruner(args.pruner))
-    except (SearchError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (SearchError, ValueError, OSError) as error:
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     folder.mkdir(parents=True, exist_ok=True)
     if args.report:

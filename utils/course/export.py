@@ -20,8 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
+from utils.course.session import NOTEBOOKS, ROOT
+
 MARK = re.compile(r"^#@save\s+(\S+\.py)\s*$")
 BEGIN = re.compile(r"^# >>> #@save from notebooks/(\S+\.ipynb)")
 END = "# <<< #@save"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "notebooks"
+from utils.course.session import NOTEBOOKS, ROOT
+
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 

@@ -15,6 +15,7 @@ from utils.course.smoke import mode_line, report_mode
 ROOT = Path(__file__).resolve().parents[2]
 AGENTS = ROOT / "agents"
 RUNS = ROOT / "runs"
+NOTEBOOKS = ROOT / "notebooks"
 REFERENCE = ROOT / "reference"
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from utils.course.session import ROOT
 from utils.walkers import diagnostics
+from utils.walkers.run_folder import DIAGNOSTICS, EVALUATIONS, LOGS, read_jsonl
 
 STUDY = ROOT / "studies" / "spider-ablations"
 BASELINE = "recipe"
@@ -55,9 +56,7 @@ def evaluations(study: Path = STUDY) -> pd.DataFrame:
     rows = []
     for variant, seeds in runs(study).items():
         for seed, folder in seeds.items():
-            for line in (folder / "evaluations.jsonl").read_text().splitlines():
-                if line.strip():
-                    rows.append({"variant": variant, "seed": seed, **json.loads(line)})
+            rows += [{"variant": variant, "seed": seed, **record} for record in read_jsonl(folder / EVALUATIONS)]
     return pd.DataFrame(rows, columns=["variant", "seed", "steps", "mean", "std", "distance", "falls"])
 
 
@@ -232,7 +231,7 @@ def plot_diagnostics(frames: dict[str, pd.DataFrame], title: str, smooth: int = 
 def read_diagnostics(folder: Path) -> pd.DataFrame:
     """A run's ``diagnostics.csv`` (copied flat into the study's seed folder, or under a run's ``logs/``)."""
     folder = Path(folder)
-    return diagnostics.read(folder if (folder / diagnostics.FILE).is_file() else folder / "logs")
+    return diagnostics.read(folder if (folder / DIAGNOSTICS).is_file() else folder / LOGS)
 
 
 def rerun_command(folder: Path, out: Path, **flags) -> list[str]:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 from stable_baselines3.common.logger import KVWriter, Logger
 
-FILE = "diagnostics.csv"
+from utils.walkers.run_folder import DIAGNOSTICS
+
 COLUMNS = ("time/total_timesteps", "time/fps", "train/explained_variance", "train/value_loss",
            "train/policy_loss", "train/entropy_loss", "train/std", "train/learning_rate")
 """What A2C's ``learn`` records every ``log_interval`` updates (100 by default)."""
@@ -40,12 +41,12 @@ class DiagnosticsCSV(KVWriter):
 
 def logger(logs: Path) -> Logger:
     """An SB3 logger that writes only ``logs/diagnostics.csv`` (give it to ``model.set_logger``)."""
-    return Logger(folder=str(logs), output_formats=[DiagnosticsCSV(Path(logs) / FILE)])
+    return Logger(folder=str(logs), output_formats=[DiagnosticsCSV(Path(logs) / DIAGNOSTICS)])
 
 
 def truncate(logs: Path, steps: int) -> None:
     """Drop the rows recorded after ``steps`` (a resume continues from a checkpoint taken at ``steps``)."""
-    path = Path(logs) / FILE
+    path = Path(logs) / DIAGNOSTICS
     if path.exists() and path.stat().st_size == 0:
         path.unlink()  # killed before anything was written
     elif path.exists():
@@ -56,4 +57,4 @@ def truncate(logs: Path, steps: int) -> None:
 
 def read(logs: Path) -> pd.DataFrame:
     """The run's diagnostics, one row per record, with ``steps`` as the first column."""
-    return pd.read_csv(Path(logs) / FILE).rename(columns={COLUMNS[0]: "steps"})
+    return pd.read_csv(Path(logs) / DIAGNOSTICS).rename(columns={COLUMNS[0]: "steps"})

@@ -8,19 +8,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils.course.session import REFERENCE
+from utils.walkers.run_folder import EVALUATIONS, LOGS, read_jsonl
 
 ZOO_SCORES = {"AntBulletEnv-v0": (2497, 37), "Walker2DBulletEnv-v0": (858, 333)}
 """RL Baselines3 Zoo's A2C scores after 2M steps (mean, std), from its benchmark table."""
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    path = Path(path)
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-
-
 def evaluations(run: Path) -> list[dict]:
     """Periodic evaluations of a run folder (``logs/evaluations.jsonl``)."""
-    return read_jsonl(Path(run) / "logs" / "evaluations.jsonl")
+    return read_jsonl(Path(run) / LOGS / EVALUATIONS)
 
 
 def reference_curves(env_id: str) -> dict[str, list[dict]]:

@@ -23,26 +23,34 @@ from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, 
 from huggingface_sb3 import EnvironmentName, ModelName, load_from_hub
 from huggingface_sb3.push_to_hub import generate_metadata
 
-from utils.walkers import snapshots
+from utils.walkers import run_folder
+from utils.walkers.loading import AgentLoadError, env_id_of, load_agent, verify_agent
+from utils.walkers.recipes import ALGORITHM
+from utils.walkers.run_folder import CARD, CONFIG, MANIFEST, RESULTS, STATS, VIDEO
 from utils.walkers.scoring import evaluate
-from utils.walkers.loading import MANIFEST, STATS, env_id_of, load_agent, verify_manifest, write_manifest
 
 WALKING = ("mean_distance", "std_distance", "mean_speed", "falls", "episode_distances", "episode_falls")
 """What :func:`utils.walkers.scoring.evaluate` adds for the Bullet walkers, kept in ``results.json`` beside the return."""
-PLACEHOLDER = "your-name/{name}"
-"""The repository id a card shows until :func:`push` writes the real one."""
+PACKAGE_FILES = (CONFIG, RESULTS, STATS)
+"""What the manifest lists beside the model zip: every file the loader reads."""
 
 
 def model_name(env_id: str) -> str:
     """huggingface_sb3's name for an A2C agent of ``env_id``: its repository name and, with ``.zip``, its file."""
-    return str(ModelName("a2c", EnvironmentName(env_id)))
+    return str(ModelName(ALGORITHM, EnvironmentName(env_id)))
 
 
 def _evaluate_snapshot(folder: Path, env_id: str, episodes: int, seed: int) -> dict:
-    model, env = load_agent(folder, env_id, seed=seed, verify=False)  # this run's own snapshot, written just now
+    model, env = load_agent(folder, env_id, seed=seed)  # the snapshot's own manifest, written with it, is checked
     result = evaluate(model, env, episodes=episodes)
     env.close()
     return {**result, "num_timesteps": int(model.num_timesteps)}
+
+
+def packaged(out: Path) -> bool:
+    """Whether ``out`` holds a complete package: its manifest is written last, once everything else is there."""
+    out = Path(out)
+    return all((out / name).is_file() for name in (MANIFEST, RESULTS, VIDEO, CARD))
 
 
 def write_config(model_zip: Path, path: Path, env_id: str) -> None:
@@ -65,23 +73,23 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
     from utils.walkers.video import record_video
 
     out = Path(out)
-    setup = json.loads((out / "logs" / "run.json").read_text())
+    (out / MANIFEST).unlink(missing_ok=True)  # the package is complete again only when its manifest is rewritten
+    setup = run_folder.read_json(out / run_folder.LOGS / run_folder.RUN_JSON)
     env_id = setup["env_id"]
-    candidates = {name: snapshots.latest_snapshot(out / name) for name in ("last", "best")}
+    candidates = {name: run_folder.latest_snapshot(out / name) for name in (run_folder.LAST, run_folder.BEST)}
     scored = {name: _evaluate_snapshot(folder, env_id, final_episodes, seed)
               for name, folder in candidates.items() if folder is not None}
     shipped = max(scored, key=lambda name: scored[name]["pass_score"])
     chosen = candidates[shipped]
 
     name = model_name(env_id)
-    shutil.copyfile(chosen / snapshots.MODEL, out / f"{name}.zip")
-    shutil.copyfile(chosen / snapshots.STATS, out / STATS)
-    write_config(out / f"{name}.zip", out / "config.json", env_id)
+    shutil.copyfile(chosen / run_folder.MODEL, out / f"{name}.zip")
+    shutil.copyfile(chosen / run_folder.STATS, out / STATS)
+    write_config(out / f"{name}.zip", out / CONFIG, env_id)
 
     report_seed = seed + REPORT_SEED_OFFSET
     result = {**_evaluate_snapshot(chosen, env_id, final_episodes, report_seed)}
-    periodic = out / "logs" / "evaluations.jsonl"
-    evaluations = [json.loads(line) for line in periodic.read_text().splitlines()] if periodic.exists() else []
+    evaluations = run_folder.read_jsonl(out / run_folder.LOGS / run_folder.EVALUATIONS)
     summary = ("mean_reward", "std_reward", "pass_score", "num_timesteps", "mean_distance", "std_distance", "falls")
     results = {
         "env_id": env_id, "mean_reward": result["mean_reward"], "std_reward": result["std_reward"],
@@ -96,13 +104,13 @@ def package_run(out: Path, final_episodes: int = 10, seed: int = 0, video_steps:
         "train_seconds": setup.get("train_seconds"), "target_timesteps": setup["target_timesteps"],
         "train_seed": setup["seed"],
     }
-    (out / "results.json").write_text(json.dumps(results, indent=1))
-    write_manifest(out, [f"{name}.zip", STATS, "config.json", "results.json"])
+    run_folder.write_atomic(out / RESULTS, json.dumps(results, indent=1))
 
-    model, stats = load_agent(out, env_id, seed=report_seed)
-    record_video(env_id, model, out / "replay.mp4", steps=video_steps, seed=report_seed, vec_normalize=stats)
+    model, stats = load_agent(chosen, env_id, seed=report_seed)
+    record_video(env_id, model, out / VIDEO, steps=video_steps, seed=report_seed, vec_normalize=stats)
     stats.close()
     write_card(out)
+    run_folder.write_manifest(out, [f"{name}.zip", *PACKAGE_FILES])
     return results
 
 
@@ -128,7 +136,7 @@ def _walked(row: dict) -> str:
     return f" | {row['mean_distance']:.1f} ± {row['std_distance']:.1f} | {row['falls']}"
 
 
-def card_text(results: dict, setup: dict, repo_id: str) -> str:
+def card_text(results: dict, setup: dict, repo_id: str | None) -> str:
     """The model card's text: the set-up, the evaluation, which policy is shipped and why, how to load it."""
     env_id, n = results["env_id"], results["n_eval_episodes"]
     name = model_name(env_id)
@@ -177,32 +185,45 @@ Shipped here: the **{results['shipped']}** policy, the higher pass score. {publi
 {walked}{periodic}
 ## Usage
 
-```python
-from huggingface_sb3 import load_from_hub
-from stable_baselines3 import A2C
+{_usage(repo_id, name, env_id, results['eval_seed'], n)}"""
+
+
+def _usage(repo_id: str | None, name: str, env_id: str, seed: int, episodes: int) -> str:
+    """The card's loading snippet: from the agent's real repository once pushed; before that, from this folder
+    (a placeholder id would load whatever its owner serves to anyone who pastes it)."""
+    if repo_id:
+        intro, loader = "", "load_from_hub(repo_id, {!r})"
+        head = f"from huggingface_sb3 import load_from_hub\n"
+        setup = f'repo_id = "{repo_id}"\n'
+    else:
+        intro = ("Not on the Hub yet: when this folder is pushed (`utils.walkers.hub.push`), its repository id is "
+                 "written here. Until then, load the files of this folder, after `sha256sum -c SHA256SUMS`:\n\n")
+        loader, head, setup = "{!r}", "", ""
+    return f"""{intro}```python
+{head}from stable_baselines3 import A2C
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecNormalize
 import pybullet_envs_gymnasium  # registers the Bullet ids: pip install pybullet-envs-gymnasium
 
-repo_id = "{repo_id}"
-# Both files are pickles: loading them runs code. Only load repositories you trust.
-model = A2C.load(load_from_hub(repo_id, "{name}.zip"), device="cpu")
-env = VecNormalize.load(load_from_hub(repo_id, "vec_normalize.pkl"), make_vec_env("{env_id}", n_envs=1, seed={results['eval_seed']}))
+{setup}# Both files are pickles: loading them runs code. Only load agents you trust.
+model = A2C.load({loader.format(name + ".zip")}, device="cpu")
+env = VecNormalize.load({loader.format(STATS)}, make_vec_env("{env_id}", n_envs=1, seed={seed}))
 env.training, env.norm_reward = False, False  # frozen statistics, the environment's own rewards
-mean, std = evaluate_policy(model, env, n_eval_episodes={n}, deterministic=True)
+mean, std = evaluate_policy(model, env, n_eval_episodes={episodes}, deterministic=True)
 print(f"{{mean:.1f}} ± {{std:.1f}}")
 ```
 """
 
 
 def write_card(folder: Path, repo_id: str | None = None) -> Path:
-    """Write ``README.md`` from ``results.json`` and ``logs/run.json``; ``repo_id`` goes into the usage snippet."""
+    """Write ``README.md`` from ``results.json`` and ``logs/run.json``; ``repo_id`` (once pushed) goes into the
+    usage snippet."""
     folder = Path(folder)
-    results = json.loads((folder / "results.json").read_text())
-    setup = json.loads((folder / "logs" / "run.json").read_text())
-    readme = folder / "README.md"
-    readme.write_text(card_text(results, setup, repo_id or PLACEHOLDER.format(name=model_name(results["env_id"]))))
+    results = run_folder.read_json(folder / RESULTS)
+    setup = run_folder.read_json(folder / run_folder.LOGS / run_folder.RUN_JSON)
+    readme = folder / CARD
+    readme.write_text(card_text(results, setup, repo_id))
     metadata_save(readme, card_metadata(results))
     return readme
 
@@ -233,8 +254,8 @@ def _token(token: str | None) -> str | None:
 def push(folder: Path, repo_id: str, token: str | None = None) -> str | None:
     """Write ``repo_id`` into the card and upload a packaged agent folder; return its URL, or None after saying why."""
     folder = Path(folder)
-    if not (folder / "results.json").is_file():
-        raise FileNotFoundError(f"{folder} is not a packaged agent (no results.json); train or package it first.")
+    if not packaged(folder):
+        raise FileNotFoundError(f"{folder} is not a complete package; finish its training (python -m utils.train --out {folder} --resume) first.")
     token = _token(token)
     if not token:
         print(f"Push skipped: no Hugging Face token (set HF_TOKEN or run `huggingface-cli login`). "
@@ -261,7 +282,8 @@ def download(repo_id: str, trust: str | None, dest: Path) -> Path:
     A course package lists its files in ``SHA256SUMS``: each is fetched and checked. A repository without one (the
     zoo's, for instance) is fetched as huggingface_sb3 names its files (``<repository name>.zip``,
     ``vec_normalize.pkl``), and the manifest is written here over the files as fetched, under the trust you named.
-    The model card comes too; the environment id is read from ``config.json`` or the card's metadata.
+    The model card comes too; the environment id is read from the verified files (``config.json``, or the card of a
+    repository without a manifest). Manifest names must be plain file names: no blank line, absolute or ``..`` name.
     """
     if trust != repo_id:
         raise PermissionError(
@@ -284,13 +306,20 @@ def download(repo_id: str, trust: str | None, dest: Path) -> Path:
     try:
         fetch(MANIFEST)
     except EntryNotFoundError:
-        names = [f"{repo_id.split('/')[-1]}.zip", STATS]
-        for filename in names + ["README.md"]:
+        names = [f"{repo_id.split('/')[-1]}.zip", STATS, CARD]
+        for filename in names:
             fetch(filename)
-        write_manifest(dest, names)
+        run_folder.write_manifest(dest, names)
     else:
-        for filename in [line.split(maxsplit=1)[1] for line in (dest / MANIFEST).read_text().splitlines()] + ["README.md"]:
+        names = list(run_folder.read_manifest(dest))  # blank lines, absolute and '..' names refused here
+        nested = [name for name in names if "/" in name]
+        if nested:
+            raise AgentLoadError(f"{repo_id}'s {MANIFEST} names {nested[0]!r}: an agent's files sit at the top of its "
+                                 "repository; refused.")
+        if not any(name.endswith(".zip") for name in names) or STATS not in names:
+            raise AgentLoadError(f"{repo_id}'s {MANIFEST} lists no model zip or no {STATS}: not an agent; refused.")
+        for filename in names + ([CARD] if CARD not in names else []):
             fetch(filename)
-    verify_manifest(dest)
-    env_id_of(dest)  # a one-line error now if neither config.json nor the card names the environment
+    listed = verify_agent(dest)
+    env_id_of(dest, listed)  # a one-line error now if no verified file names the environment
     return dest

@@ -1,90 +1,65 @@
 """Loading agents safely, with one-line errors for the usual mistakes.
 
 SB3 model zips and ``vec_normalize.pkl`` contain pickles, and unpickling runs code. So a folder is loaded
-only after its ``SHA256SUMS`` manifest is verified, and an agent from the Hub only when the caller names
-the repository they trust. Introduced in notebook 05.
+only after its ``SHA256SUMS`` manifest (:mod:`utils.walkers.run_folder`) is verified and found to list every file
+that is loaded, and an agent from the Hub only when the caller names the repository they trust. Introduced in
+notebook 05.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import pickle
 import zipfile
 from pathlib import Path
 
-from stable_baselines3 import A2C
 from stable_baselines3.common.vec_env import VecNormalize
 
-MANIFEST = "SHA256SUMS"
-STATS = "vec_normalize.pkl"
+from utils.walkers import run_folder
+from utils.walkers.recipes import ALGORITHM, ALGORITHMS
+from utils.walkers.run_folder import CARD, MANIFEST, STATS, RunFolderError
+
+AgentLoadError = RunFolderError
+"""An agent folder or file that cannot be loaded as it is; the message says why and what to do."""
+ENV_ID_SOURCES = (run_folder.RESULTS, run_folder.META, run_folder.CONFIG)
+"""The course's files that name an agent's environment, read in this order (then the model card's metadata)."""
 
 
-class AgentLoadError(ValueError):
-    """An agent folder or file that cannot be loaded as it is; the message says why and what to do."""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_manifest(folder: Path, names: list[str]) -> Path:
-    """Write ``SHA256SUMS`` (``sha256sum`` format) for the files ``names`` of ``folder``."""
+def verify_agent(folder: Path) -> list[str]:
+    """Check ``folder``'s manifest before anything is loaded: it must list exactly one model zip and the statistics,
+    and each listed file must match its hash; return the listed names. Only listed files are ever read."""
     folder = Path(folder)
-    lines = [f"{sha256(folder / name)}  {name}" for name in sorted(names)]
-    (folder / MANIFEST).write_text("\n".join(lines) + "\n")
-    return folder / MANIFEST
-
-
-def verify_manifest(folder: Path) -> list[str]:
-    """Check every file listed in ``folder/SHA256SUMS``; return the names, or raise a one-line error."""
-    folder = Path(folder)
-    manifest = folder / MANIFEST
-    if not manifest.is_file():
-        raise AgentLoadError(
-            f"{folder} has no {MANIFEST} manifest, so its pickled files cannot be verified before loading; "
-            "load it with verify=False only if you made it yourself."
-        )
-    names = []
-    for line in manifest.read_text().splitlines():
-        expected, name = line.split(maxsplit=1)
-        path = folder / name
-        if not path.is_file():
-            raise AgentLoadError(f"{path} is listed in {MANIFEST} but missing.")
-        if sha256(path) != expected:
-            raise AgentLoadError(f"{path} does not match its SHA-256 in {MANIFEST}: the file was changed; not loading it.")
-        names.append(name)
-    return names
-
-
-def model_file(folder: Path) -> Path:
-    """The model zip of an agent folder (``a2c-<env>.zip`` in the Hub layout, or ``model.zip``)."""
-    folder = Path(folder)
-    zips = sorted(p for p in folder.glob("*.zip"))
+    listed = run_folder.verify_manifest(folder)
+    zips = [name for name in listed if name.endswith(".zip")]
     if len(zips) != 1:
-        raise AgentLoadError(f"Expected exactly one model .zip in {folder}, found {len(zips)}.")
-    return zips[0]
+        raise AgentLoadError(f"{folder / MANIFEST} lists {len(zips)} model zips; an agent has exactly one: refused.")
+    if STATS not in listed:
+        hint = "" if (folder / STATS).is_file() else (f" ({folder / STATS} not found: this agent was trained on "
+                                                       "normalised observations and needs its statistics)")
+        raise AgentLoadError(f"{folder / MANIFEST} does not list {STATS}, which loading needs: refused{hint}.")
+    return listed
 
 
-def env_id_of(folder: Path) -> str:
-    """The environment id an agent folder was trained on: from ``results.json``, ``meta.json`` or ``config.json``
-    (the course's), else from its model card's metadata (any huggingface_sb3 package, the zoo's included)."""
+def model_file(folder: Path, listed: list[str]) -> Path:
+    """The model zip the manifest lists (``a2c-<env>.zip`` in the Hub layout, or ``model.zip`` in a snapshot)."""
+    return Path(folder) / next(name for name in listed if name.endswith(".zip"))
+
+
+def env_id_of(folder: Path, listed: list[str]) -> str:
+    """The environment id an agent folder was trained on, from its verified files: ``results.json``, ``meta.json``
+    or ``config.json`` (the course's), else the model card's metadata (any huggingface_sb3 package, the zoo's too)."""
     folder = Path(folder)
-    for name in ("results.json", "meta.json", "config.json"):
-        if (folder / name).is_file():
-            data = json.loads((folder / name).read_text())
+    for name in ENV_ID_SOURCES:
+        if name in listed:
+            data = run_folder.read_json(folder / name)
             if "env_id" in data:
                 return data["env_id"]
-    if (folder / "README.md").is_file():
+    if CARD in listed:
         from huggingface_hub import ModelCard
 
-        results = ModelCard.load(folder / "README.md").data.eval_results or []
+        results = ModelCard.load(folder / CARD).data.eval_results or []
         if results:
             return results[0].dataset_type
-    raise AgentLoadError(f"Cannot tell which environment {folder} was trained on; pass env_id.")
+    raise AgentLoadError(f"Cannot tell which environment {folder} was trained on (none of its verified files names "
+                         "it); pass env_id.")
 
 
 EVALUATION_ONLY = {"learning_rate": 0.0, "lr_schedule": lambda _: 0.0}
@@ -92,7 +67,7 @@ EVALUATION_ONLY = {"learning_rate": 0.0, "lr_schedule": lambda _: 0.0}
 course's) would otherwise have to be importable here. To train on, load with ``A2C.load`` (as ``train`` resumes)."""
 
 
-def load_model(path: Path, env_id: str | None = None) -> A2C:
+def load_model(path: Path, env_id: str | None = None):
     """Load an A2C zip on the CPU for evaluation; a damaged file or a model of another environment gets a clear error.
 
     Spaces pickled with a package missing here (old zips pickle ``gym``'s) are replaced by ``env_id``'s, whose
@@ -110,11 +85,11 @@ def load_model(path: Path, env_id: str | None = None) -> A2C:
         raise AgentLoadError(f"{path} is corrupted: member {bad!r} fails its checksum; re-download or retrain.")
     try:
         try:
-            model = A2C.load(path, device="cpu", custom_objects=EVALUATION_ONLY)
+            model = ALGORITHMS[ALGORITHM].load(path, device="cpu", custom_objects=EVALUATION_ONLY)
         except ModuleNotFoundError:
             if env_id is None:
                 raise
-            model = A2C.load(path, device="cpu", custom_objects={**EVALUATION_ONLY, **spaces(env_id)})
+            model = ALGORITHMS[ALGORITHM].load(path, device="cpu", custom_objects={**EVALUATION_ONLY, **spaces(env_id)})
     except Exception as error:  # SB3 raises many types on a damaged or foreign archive
         raise AgentLoadError(f"{path} could not be loaded as an A2C model ({type(error).__name__}: {error}).") from None
     if env_id is not None:
@@ -166,16 +141,20 @@ def load_vec_normalize(path: Path, venv) -> VecNormalize:
     return env
 
 
-def load_agent(folder: Path, env_id: str | None = None, seed: int = 0, verify: bool = True):
-    """Load ``(model, frozen evaluation env)`` from an agent folder, verifying its manifest first."""
+def load_agent(folder: Path, env_id: str | None = None, seed: int = 0):
+    """Load ``(model, frozen evaluation env)`` from an agent folder or a run's snapshot, its manifest verified first."""
     from utils.walkers.envs import make_vec
 
     folder = Path(folder)
-    if not folder.is_dir():
+    if not folder.exists():
         raise AgentLoadError(f"Agent folder {folder} not found.")
-    if verify:
-        verify_manifest(folder)
-    env_id = env_id or env_id_of(folder)
-    model = load_model(model_file(folder), env_id)
+    if not folder.is_dir():
+        raise AgentLoadError(f"{folder} is a file: give the agent's folder (the one holding {MANIFEST}).")
+    if not (folder / MANIFEST).is_file() and (folder / run_folder.LOGS / run_folder.RUN_JSON).is_file():
+        raise AgentLoadError(f"{folder} is a run that is not packaged yet (no {MANIFEST}): its training has not "
+                             f"finished; python -m utils.train --out {folder} --resume finishes it and its package.")
+    listed = verify_agent(folder)
+    env_id = env_id or env_id_of(folder, listed)
+    model = load_model(model_file(folder, listed), env_id)
     env = load_vec_normalize(folder / STATS, make_vec(env_id, n_envs=1, seed=seed))
     return model, env

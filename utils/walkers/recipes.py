@@ -6,12 +6,19 @@ benchmarks and the comparison in the notebooks.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 
+from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.utils import LinearSchedule
 from torch import nn
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+SCHEDULES = ("linear", "constant")
+ALGORITHMS = {"a2c": A2C, "ppo": PPO}
+"""The one table from an algorithm's name (huggingface_sb3's, in file and repository names) to its SB3 class."""
+ALGORITHM = "a2c"
+"""What the course trains, packages and loads."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,41 @@ class A2CRecipe:
             return LinearSchedule(self.learning_rate, 0.0, 1.0)  # SB3's own class: models load without the course
         raise ValueError(f"lr_schedule must be 'linear' or 'constant', got {self.lr_schedule!r}.")
 
+    def check(self) -> "A2CRecipe":
+        """Raise a one-line ``ValueError`` for the first value SB3 could not train with; return ``self``."""
+        def bad(name, what):
+            return ValueError(f"recipe field {name} must be {what}, got {getattr(self, name)!r}.")
+
+        for f in fields(self):
+            value, kind = getattr(self, f.name), type(f.default)
+            if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+                raise bad(f.name, "a finite number")
+            if kind in (int, bool) and type(value) is not kind:
+                raise bad(f.name, f"a {kind.__name__}")
+        for name in ("n_envs", "n_steps"):
+            if getattr(self, name) < 1:
+                raise bad(name, "at least 1")
+        for name in ("learning_rate", "max_grad_norm", "clip_obs"):
+            if getattr(self, name) <= 0:
+                raise bad(name, "positive")
+        for name in ("ent_coef", "vf_coef", "alive_bonus"):
+            if getattr(self, name) < 0:
+                raise bad(name, "0 or more")
+        if not 0 < self.gamma <= 1:
+            raise bad("gamma", "in (0, 1]")
+        if not 0 <= self.gae_lambda <= 1:
+            raise bad("gae_lambda", "in [0, 1]")
+        if self.sde_sample_freq < -1:
+            raise bad("sde_sample_freq", "-1 or more")
+        if self.lr_schedule not in SCHEDULES:
+            raise bad("lr_schedule", f"one of {', '.join(SCHEDULES)}")
+        if self.activation not in ACTIVATIONS:
+            raise bad("activation", f"one of {', '.join(ACTIVATIONS)}")
+        if not self.net_arch or not all(type(n) is int and n >= 1 for n in self.net_arch):
+            raise bad("net_arch", "one or more positive layer sizes, e.g. 64,64")
+        return self
+
     def a2c_kwargs(self) -> dict:
         """Keyword arguments for ``stable_baselines3.A2C``."""
         return dict(
@@ -115,6 +157,9 @@ no orthogonal init, VecNormalize); ``alive_bonus=0.25`` comes from the team's pr
 two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``,
 started after this recipe shipped, runs it as trial 0 (enqueued) and searches around it."""
 RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}
+DEFAULT_RECIPE = {"Walker2DBulletEnv-v0": "walker", "AntBulletEnv-v0": "course"}
+"""The recipe ``python -m utils.train --env ENV`` uses without ``--recipe``: each robot's own (the course recipe
+only teaches the biped to stand: notebook 05)."""
 
 
 def with_settings(recipe: A2CRecipe, settings: list[str]) -> A2CRecipe:

@@ -14,6 +14,7 @@ median pruner, journal or database storage); this module only says what to searc
 """
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
+from utils.walkers import run_folder
 from utils.walkers.recipes import A2CRecipe
 
 OBJECTIVE = "mean forward distance (m), last evaluations, unmodified env"
@@ -93,10 +95,30 @@ def open_storage(storage: str | Path):
         if "://" in text:
             return optuna.storages.RDBStorage(text)
         path = Path(text)
+        check_journal(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
+    except SearchError:
+        raise
     except Exception as error:  # any driver or file-system error: one line, nothing written
         raise SearchError(f"Cannot open the study storage {text!r}: {str(error).splitlines()[0]}") from None
+
+
+def check_journal(path: Path) -> None:
+    """Refuse a path that is not an Optuna journal (a folder, or a file whose first line is not a journal record):
+    the search never writes to a file that is not its own journal."""
+    if path.is_dir():
+        raise SearchError(f"--storage {path} is a folder: give the journal file, e.g. {path / 'journal.log'}.")
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as f:
+        first = f.readline(1 << 16)
+    try:
+        record = json.loads(first)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        record = None
+    if not isinstance(record, dict) or "op_code" not in record:
+        raise SearchError(f"--storage {path} is a file that is not an Optuna journal: refused, left as it was.")
 
 
 def make_pruner(kind: str) -> optuna.pruners.BasePruner:
@@ -164,7 +186,7 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
                            eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
                            progress=False, package=False)
         result = train(config, mode="overwrite", on_eval=on_eval)
-        for kept in ("checkpoints", "best", "last"):  # a trial keeps its logs, not its policies
+        for kept in run_folder.SNAPSHOT_ROOTS:  # a trial keeps its logs, not its policies
             shutil.rmtree(out / kept, ignore_errors=True)
         late = result.evaluations[-LATE_EVALUATIONS:]
         trial.set_user_attr("seed", trial.number)
