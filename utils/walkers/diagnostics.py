@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from stable_baselines3.common.logger import KVWriter, Logger
 
-from utils.walkers.run_folder import DIAGNOSTICS
+from utils.walkers.run_folder import DIAGNOSTICS, RunFolderError, write_atomic
 
 COLUMNS = ("time/total_timesteps", "time/fps", "train/explained_variance", "train/value_loss",
            "train/policy_loss", "train/entropy_loss", "train/std", "train/learning_rate")
@@ -50,9 +50,14 @@ def truncate(logs: Path, steps: int) -> None:
     if path.exists() and path.stat().st_size == 0:
         path.unlink()  # killed before anything was written
     elif path.exists():
-        table = read(path.parent)
-        table[table["steps"] <= steps].rename(columns={"steps": COLUMNS[0]}).to_csv(path, index=False,
-                                                                                    columns=list(COLUMNS))
+        try:
+            table = read(path.parent)
+            kept = table[pd.to_numeric(table["steps"]) <= steps].rename(columns={"steps": COLUMNS[0]})
+            text = kept.to_csv(index=False, columns=list(COLUMNS))
+        except (ValueError, KeyError, TypeError):  # pandas' parser errors are ValueErrors
+            raise RunFolderError(f"{path} is damaged (not the diagnostics table a run writes): move it away "
+                                 "to resume.") from None
+        write_atomic(path, text)
 
 
 def read(logs: Path) -> pd.DataFrame:

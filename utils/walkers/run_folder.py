@@ -60,9 +60,12 @@ def read_json(path: Path) -> dict:
     """A JSON file, or a one-line error naming it."""
     path = Path(path)
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise RunFolderError(f"{path} is damaged (not JSON: {type(error).__name__}).") from None
+    if not isinstance(data, dict):
+        raise RunFolderError(f"{path} is damaged (not a JSON object).")
+    return data
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -71,9 +74,12 @@ def read_jsonl(path: Path) -> list[dict]:
     if not path.exists():
         return []
     try:
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise RunFolderError(f"{path} is damaged (a line is not JSON: {type(error).__name__}).") from None
+    if not all(isinstance(record, dict) for record in records):
+        raise RunFolderError(f"{path} is damaged (a line is not a JSON record).")
+    return records
 
 
 def inside(folder: Path, name: str) -> Path:

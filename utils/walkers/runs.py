@@ -143,13 +143,13 @@ class Run:
     def _truncate_logs(self, steps: int) -> None:
         """Drop the log rows written after the checkpoint (a kill between a log line and the next checkpoint)."""
         evaluations = self.logs / run_folder.EVALUATIONS
-        self.evaluations = [r for r in run_folder.read_jsonl(evaluations) if r["steps"] <= steps]
+        self.evaluations = [r for r in run_folder.read_jsonl(evaluations) if r.get("steps", steps + 1) <= steps]
         if evaluations.exists():
             run_folder.write_atomic(evaluations, "".join(json.dumps(r) + "\n" for r in self.evaluations))
         episodes = self.logs / run_folder.EPISODES
         if episodes.exists():
-            lines = episodes.read_text().splitlines()
-            body = [line for line in lines[1:] if line and int(line.split(",")[0]) <= steps]
+            lines = episodes.read_text(errors="replace").splitlines()
+            body = [line for line in lines[1:] if _step_of(line) <= steps]  # a damaged line goes too
             run_folder.write_atomic(episodes, "\n".join(lines[:1] + body) + "\n")
         diagnostics.truncate(self.logs, steps)
 
@@ -271,6 +271,12 @@ class Run:
         setup = {**self.meta(), "eval_every": c.eval_every, "eval_episodes": c.eval_episodes,
                  "checkpoint_every": c.checkpoint_every, "versions": versions(), "command": c.command()}
         run_folder.write_atomic(self.logs / run_folder.RUN_JSON, json.dumps(setup, indent=1))
+
+
+def _step_of(line: str) -> float:
+    """The step of an ``episodes.csv`` row (infinity for a damaged row)."""
+    head = line.split(",", 1)[0]
+    return int(head) if head.isdigit() else float("inf")
 
 
 def _check_writable(out: Path) -> None:
