@@ -47,9 +47,7 @@ def logger(logs: Path) -> Logger:
 def truncate(logs: Path, steps: int) -> None:
     """Drop the rows recorded after ``steps`` (a resume continues from a checkpoint taken at ``steps``)."""
     path = Path(logs) / DIAGNOSTICS
-    if path.exists() and path.stat().st_size == 0:
-        path.unlink()  # killed before anything was written
-    elif path.exists():
+    if path.exists() and path.stat().st_size > 0:  # empty: killed before anything was written
         try:
             table = read(path.parent)
             kept = table[pd.to_numeric(table["steps"]) <= steps].rename(columns={"steps": COLUMNS[0]})
