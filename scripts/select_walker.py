@@ -15,13 +15,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from utils.course.session import AGENTS
 from utils.walkers.scoring import evaluate
 from utils.walkers.loading import load_agent
 from utils.walkers.run_folder import EVALUATIONS, LOGS, read_jsonl
 
 SELECTION = {"episodes": 10, "seed": 100}
 REPORT = {"episodes": 10, "seed": 7}
-DEST = Path("agents/a2c-Walker2DBulletEnv-v0")
+DEST = AGENTS / "a2c-Walker2DBulletEnv-v0"
 LOGS = ("evaluations.jsonl", "run.json", "train.log", "episodes.csv")
 
 

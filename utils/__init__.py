@@ -31,11 +31,13 @@
     ``split_vec_env``  the two-core vectorised environment
     ``walking``        distance, speed, falls, the reward's terms, the training-only alive bonus (05)
     ``recipes``        A2C hyperparameters per walker, each value's source (05)
-    ``runs``           a training run in its folder: checkpoints, resume, evaluations, logs (05)
-    ``diagnostics``    SB3's training diagnostics (explained variance, losses, std, fps) in ``logs/diagnostics.csv``
-    ``snapshots``      crash-safe (model, statistics, metadata) snapshots
+    ``run_config``     a run's options (``RunConfig``), checked before anything is written; the command line made from them
+    ``runs``           a training run in its folder: resume, overwrite, the clock, evaluations, logs (05)
+    ``callbacks``      the run's SB3 callbacks: progress bar, episode log, frozen evaluation, checkpoints (05)
+    ``run_folder``     a run folder's layout: paths, readers, crash-safe snapshots, hash manifests, what is the course's own
+    ``diagnostics``    SB3's training diagnostics (explained variance, losses, entropy, std, fps) in ``logs/diagnostics.csv``
     ``scoring``        honest evaluation: deterministic episodes, statistics frozen (05)
-    ``loading``        loading agents safely, with one-line errors (05)
+    ``loading``        loading agents safely: every loaded file verified first, one-line errors (05)
     ``video``          MP4 replays shown inline (00)
     ``figures``        learning curves of runs, live while training, and the reference curves (05)
     ``hub``            packaging for the Hugging Face Hub, push, download (05)

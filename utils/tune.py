@@ -23,7 +23,7 @@ def parse(argv):
     parser.add_argument("--study", required=True, help="study name")
     parser.add_argument("--trials", type=int, default=None, help="run until the study holds this many finished or pruned trials")
     parser.add_argument("--timesteps", type=int, required=True, help="training steps per trial")
-    parser.add_argument("--out", default=None, help="folder of the study's trial logs (default: studies/NAME)")
+    parser.add_argument("--out", default=None, help="folder of the study's trial logs (default: the course's studies/NAME)")
     parser.add_argument("--storage", default=None, help="journal file or database URL (default: OUT/journal.log)")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: one per core)")
     parser.add_argument("--pruner", choices=("median", "halving"), default="median", help="how hopeless trials are stopped")
@@ -59,12 +59,13 @@ def report(study, folder: Path) -> None:
 
 def main(argv=None) -> int:
     args = parse(argv)
+    from utils.course.session import STUDIES
     from utils.train import one_line
     from utils.walkers.envs import check_env_id
     from utils.walkers.search import (SearchError, finished, make_objective, make_pruner, open_storage, open_study,
                               recipe_params, run_worker)
 
-    folder = Path(args.out or Path("studies") / args.study)
+    folder = Path(args.out) if args.out else STUDIES / args.study
     storage_arg = args.storage or folder / "journal.log"
     try:
         check_env_id(args.env)

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AGENTS = ROOT / "agents"
 RUNS = ROOT / "runs"
 NOTEBOOKS = ROOT / "notebooks"
+STUDIES = ROOT / "studies"
 REFERENCE = ROOT / "reference"
 
 

@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from utils.course.session import ROOT
+from utils.course.session import STUDIES
 from utils.walkers import diagnostics
 from utils.walkers.run_folder import DIAGNOSTICS, EVALUATIONS, LOGS, read_jsonl
 
-STUDY = ROOT / "studies" / "spider-ablations"
+STUDY = STUDIES / "spider-ablations"
 BASELINE = "recipe"
 METRICS = {"mean": "evaluation return", "distance": "distance walked per episode (m)"}
 

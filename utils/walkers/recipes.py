@@ -147,7 +147,7 @@ REFERENCE = replace(COURSE, n_envs=4, n_steps=8, lr_schedule="constant", paralle
 ZOO = replace(COURSE, n_envs=4, n_steps=8, parallel=False)
 """RL Baselines3 Zoo's pybullet A2C values as they are: 4 copies x 8 steps in one process, linear schedule."""
 ZOO_LOW_ALIVE = replace(ZOO, alive_bonus=0.25)
-"""The team's lead for the biped (``shared/reference/walker_probes.jsonl``): the zoo's values trained with the
+"""The team's lead for the biped (``reference/walker_probes.jsonl``): the zoo's values trained with the
 alive bonus at 0.25 walked 20-28 m in 2 of 3 seeds, where the environment's own reward only taught standing."""
 WALKER = replace(ZOO_LOW_ALIVE, parallel=True)
 """The biped's recipe, value by value: every A2C value is the zoo's (``hyperparams/a2c.yml``, pybullet: 4 copies x

@@ -12,6 +12,7 @@ import typing
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from utils.course.session import RUNS
 from utils.walkers.envs import check_env_id
 from utils.walkers.recipes import COURSE, DEFAULT_RECIPE, RECIPES, A2CRecipe, as_flags, with_settings
 
@@ -23,7 +24,7 @@ class RunConfig:
     env_id: str = field(default="AntBulletEnv-v0", metadata={"flag": "--env", "help": "environment id"})
     timesteps: int = field(default=2_000_000, metadata={"help": "total environment steps"})
     seed: int = field(default=0, metadata={"help": "seeds the environments and the networks (0 or more)"})
-    out: str = field(default="runs/a2c", metadata={"help": "run folder (model, statistics, logs, package)"})
+    out: str = field(default=str(RUNS / "a2c"), metadata={"help": "run folder (model, statistics, logs, package)"})
     recipe: A2CRecipe = field(default=COURSE, metadata={"help": "hyperparameters: --recipe NAME [--set FIELD=VALUE]"})
     eval_every: int = field(default=100_000, metadata={"help": "steps between evaluations (0: none)"})
     eval_episodes: int = field(default=5, metadata={"help": "deterministic episodes per periodic evaluation"})
