@@ -11,19 +11,20 @@ from utils.course.session import AGENTS
 SHIPPED = sorted(p for p in AGENTS.iterdir() if (p / "results.json").is_file())
 
 STRANGER = r'''
-import json, re, sys
+import json, os, re, sys
 from pathlib import Path
 
 sys.modules["utils"] = None  # a stranger's machine: `import utils` fails, as it does without the course
 folder = Path(sys.argv[1])
 card = (folder / "README.md").read_text()
-snippet = re.search(r"## Usage\s+```python\n(.*?)```", card, re.S).group(1)
+snippet = re.search(r"## Usage\n.*?```python\n(.*?)```", card, re.S).group(1)
 if "n_eval_episodes=" not in snippet:
     sys.exit("the card's usage snippet does not evaluate the agent")
 snippet = re.sub(r"n_eval_episodes=\d+", "n_eval_episodes=1", snippet)  # one episode is enough to compare
 
 import huggingface_sb3
 huggingface_sb3.load_from_hub = lambda repo_id, filename: str(folder / filename)
+os.chdir(folder)  # a card not yet pushed loads the files of its folder
 namespace = {}
 exec(snippet, namespace)
 print(json.dumps({"return": namespace["mean"]}))
@@ -47,6 +48,15 @@ def test_shipped_agent_runs_its_card_snippet_without_the_course(folder, tmp_path
     assert first_episode_with_plain_sb3(folder, tmp_path) == pytest.approx(results["episode_rewards"][0], rel=1e-6)
 
 
-def test_freshly_trained_run_runs_its_card_snippet_without_the_course(tiny_run, tmp_path):
-    results = json.loads((tiny_run.out / "results.json").read_text())
-    assert first_episode_with_plain_sb3(tiny_run.out, tmp_path) == pytest.approx(results["episode_rewards"][0], rel=1e-6)
+@pytest.mark.parametrize("pushed", [False, True], ids=["before push", "after push"])
+def test_freshly_trained_run_runs_its_card_snippet_without_the_course(tiny_run, tmp_path, pushed):
+    import shutil
+
+    from utils.walkers.hub import write_card
+
+    folder = tmp_path / "agent"
+    shutil.copytree(tiny_run.out, folder)
+    write_card(folder, "learner/a2c-AntBulletEnv-v0" if pushed else None)
+    assert ('load_from_hub(repo_id, "a2c-AntBulletEnv-v0.zip")' in (folder / "README.md").read_text()) == pushed
+    results = json.loads((folder / "results.json").read_text())
+    assert first_episode_with_plain_sb3(folder, tmp_path) == pytest.approx(results["episode_rewards"][0], rel=1e-6)

@@ -18,13 +18,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--env", default=None, help="environment id (default: read from the folder)")
     args = parser.parse_args(argv)
-
     from utils.train import one_line
-    from utils.walkers.envs import check_env_id
-    from utils.walkers.loading import load_agent
-    from utils.walkers.scoring import evaluate
 
     try:
+        from utils.walkers.envs import check_env_id
+        from utils.walkers.loading import load_agent
+        from utils.walkers.scoring import evaluate
+
         if args.episodes < 1:
             raise ValueError(f"--episodes must be at least 1, got {args.episodes}.")
         if not 0 <= args.seed < 2**32:

@@ -11,13 +11,14 @@ import sys
 
 
 def main(argv=None) -> int:
-    from utils.walkers.run_config import from_args, parser
-
-    args = parser(description=__doc__.splitlines()[0]).parse_args(argv)
-    from utils.walkers import run_folder
-    from utils.walkers.runs import stored_config, train
-
+    args = None
     try:
+        from utils.walkers.run_config import from_args, parser
+
+        args = parser(description=__doc__.splitlines()[0]).parse_args(argv)
+        from utils.walkers import run_folder
+        from utils.walkers.runs import stored_config, train
+
         if args.out is None:
             raise ValueError("--out is required: the run folder.")
         stored = None
@@ -35,7 +36,8 @@ def main(argv=None) -> int:
         mode = "resume" if args.resume else "overwrite" if args.overwrite else "new"
         result = train(config, mode=mode)
     except KeyboardInterrupt:
-        print(f"Interrupted before training started: {args.out} is as it was.", file=sys.stderr)
+        print(f"Interrupted before training started: {getattr(args, 'out', None) or 'the run folder'} is as it was.",
+              file=sys.stderr)
         return 130
     except (ValueError, OSError) as error:  # FileNotFoundError, FileExistsError, PermissionError are OSErrors
         print(f"error: {one_line(error)}", file=sys.stderr)

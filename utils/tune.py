@@ -58,6 +58,15 @@ def report(study, folder: Path) -> None:
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("Interrupted: the study's storage keeps every finished trial (the interrupted one counts as failed); "
+              "run the same command to continue.", file=sys.stderr)
+        return 130
+
+
+def _main(argv) -> int:
     args = parse(argv)
     from utils.course.session import STUDIES
     from utils.train import one_line

@@ -192,13 +192,13 @@ def _usage(repo_id: str | None, name: str, env_id: str, seed: int, episodes: int
     """The card's loading snippet: from the agent's real repository once pushed; before that, from this folder
     (a placeholder id would load whatever its owner serves to anyone who pastes it)."""
     if repo_id:
-        intro, loader = "", "load_from_hub(repo_id, {!r})"
-        head = f"from huggingface_sb3 import load_from_hub\n"
+        intro, loader = "", 'load_from_hub(repo_id, "{}")'
+        head = "from huggingface_sb3 import load_from_hub\n"
         setup = f'repo_id = "{repo_id}"\n'
     else:
         intro = ("Not on the Hub yet: when this folder is pushed (`utils.walkers.hub.push`), its repository id is "
                  "written here. Until then, load the files of this folder, after `sha256sum -c SHA256SUMS`:\n\n")
-        loader, head, setup = "{!r}", "", ""
+        loader, head, setup = '"{}"', "", ""
     return f"""{intro}```python
 {head}from stable_baselines3 import A2C
 from stable_baselines3.common.env_util import make_vec_env

@@ -186,6 +186,8 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
                            eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
                            progress=False, package=False)
         result = train(config, mode="overwrite", on_eval=on_eval)
+        if result.interrupted:  # Ctrl-C: the trial fails (it is not counted) and the worker stops
+            raise KeyboardInterrupt
         for kept in run_folder.SNAPSHOT_ROOTS:  # a trial keeps its logs, not its policies
             shutil.rmtree(out / kept, ignore_errors=True)
         late = result.evaluations[-LATE_EVALUATIONS:]
