@@ -1,5 +1,9 @@
-"""Shared fixtures: one tiny trained and packaged run, reused by the training and loading tests."""
+"""Shared fixtures: one tiny trained and packaged run, reused by the training and loading tests; what the safety
+tests use to prove that nothing was unpickled or changed."""
+import hashlib
+import pickle
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +30,29 @@ def tiny_run(tmp_path_factory):
 def tiny_walker_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "walker"
     return train(replace(TINY, env_id="Walker2DBulletEnv-v0", timesteps=320, seed=0, out=str(out), eval_every=0))
+
+
+class _Hostile:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+@pytest.fixture(scope="session")
+def hostile_pickle():
+    """``hostile_pickle(marker)``: the bytes of a pickle that creates ``marker`` when loaded (proof of unpickling)."""
+    return lambda marker: pickle.dumps(_Hostile(marker))
+
+
+@pytest.fixture(scope="session")
+def file_tree():
+    """``file_tree(folder, skip=None)``: every file under ``folder`` (but ``skip``'s) with the SHA-256 of its bytes."""
+    def tree(folder, skip=None):
+        skip = Path(skip).resolve() if skip is not None else None
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(Path(folder).rglob("*"))
+                if p.is_file() and not (skip is not None and (p.resolve() == skip or skip in p.resolve().parents))}
+
+    return tree

@@ -1,9 +1,7 @@
 """Nothing lost, nothing executed: each careless or hostile input gets one line, deletes nothing that is not a
 course run's, writes nothing before it is known to start, and unpickles nothing that was not verified first."""
-import hashlib
 import json
 import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -17,22 +15,6 @@ from utils.walkers.loading import AgentLoadError, load_agent
 
 ANT = "AntBulletEnv-v0"
 TINY = ["--recipe", "zoo", "--eval-every", "0", "--checkpoint-every", "320", "--no-package", "--no-progress"]
-
-
-class Hostile:
-    """A pickle that creates ``marker`` when it is loaded: proof that something was unpickled."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return open, (self.marker, "w")
-
-
-def tree(folder: Path) -> dict:
-    """Every file under ``folder`` with the SHA-256 of its bytes."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
 
 
 def run(main, *argv, capsys):
@@ -60,17 +42,18 @@ def agent(tiny_run, tmp_path):
 
 
 # --- data loss ----------------------------------------------------------------------------------------------
-def test_overwrite_of_the_current_folder_with_other_files_refuses_and_deletes_nothing(tmp_path, monkeypatch, capsys):
+def test_overwrite_of_the_current_folder_with_other_files_refuses_and_deletes_nothing(tmp_path, monkeypatch, capsys,
+                                                                                    file_tree):
     (tmp_path / "thesis.tex").write_text("years of work")
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.csv").write_text("1,2")
-    before = tree(tmp_path)
+    before = file_tree(tmp_path)
     monkeypatch.chdir(tmp_path)
     for out in (".", str(tmp_path), ".."):
         code, err = run(train_cli.main, "--env", ANT, "--timesteps", 320, "--out", out, "--overwrite", *TINY,
                         capsys=capsys)
         assert code == 2 and "never deletes" in err
-    assert tree(tmp_path) == before
+    assert file_tree(tmp_path) == before
 
 
 def test_an_empty_out_is_refused(tmp_path, monkeypatch, capsys):
@@ -91,11 +74,11 @@ def test_overwrite_of_a_folder_that_is_not_a_course_run_refuses(tmp_path, capsys
 
 @pytest.mark.parametrize("bad", [["--set", "lr_schedule=cosine"], ["--seed", "-1"], ["--set", "activation=sigmoid"],
                                  ["--set", "n_steps=0"], ["--eval-every", "320", "--eval-episodes", "0"]])
-def test_overwrite_with_a_bad_value_keeps_the_finished_run(finished_run, bad, capsys):
-    before = tree(finished_run)
+def test_overwrite_with_a_bad_value_keeps_the_finished_run(finished_run, bad, capsys, file_tree):
+    before = file_tree(finished_run)
     code, _ = run(train_cli.main, "--env", ANT, "--timesteps", 320, "--out", finished_run, "--overwrite", *TINY, *bad,
                   capsys=capsys)
-    assert code == 2 and tree(finished_run) == before
+    assert code == 2 and file_tree(finished_run) == before
 
 
 def test_overwrite_replaces_a_course_run_once_training_starts(finished_run, capsys):
@@ -107,9 +90,9 @@ def test_overwrite_replaces_a_course_run_once_training_starts(finished_run, caps
 
 # --- code execution -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("manifest", ["", "only config", "blank line", "outside"])
-def test_a_hostile_pickle_behind_a_weak_manifest_is_never_loaded(agent, tmp_path, manifest, capsys):
+def test_a_hostile_pickle_behind_a_weak_manifest_is_never_loaded(agent, tmp_path, manifest, capsys, hostile_pickle):
     marker = tmp_path / "pwned"
-    (agent / "vec_normalize.pkl").write_bytes(pickle.dumps(Hostile(marker)))
+    (agent / "vec_normalize.pkl").write_bytes(hostile_pickle(marker))
     lines = {"": "", "only config": f"{run_folder.sha256(agent / 'config.json')}  config.json\n",
              "blank line": (agent / "SHA256SUMS").read_text() + "\n",
              "outside": f"{'0' * 64}  ../../etc/passwd\n"}[manifest]
@@ -118,22 +101,22 @@ def test_a_hostile_pickle_behind_a_weak_manifest_is_never_loaded(agent, tmp_path
     assert code == 2 and err.startswith("error: ") and not marker.exists()
 
 
-def test_a_manifest_that_matches_a_hostile_pickle_is_the_only_way_in(agent, tmp_path):
+def test_a_manifest_that_matches_a_hostile_pickle_is_the_only_way_in(agent, tmp_path, hostile_pickle):
     """The manifest is what is trusted: a hostile file it does not vouch for is refused, by hash."""
     marker = tmp_path / "pwned"
-    (agent / "vec_normalize.pkl").write_bytes(pickle.dumps(Hostile(marker)))
+    (agent / "vec_normalize.pkl").write_bytes(hostile_pickle(marker))
     with pytest.raises(AgentLoadError, match="does not match its SHA-256"):
         load_agent(agent)
     assert not marker.exists()
 
 
-def test_resume_verifies_the_checkpoint_before_unpickling(tmp_path, capsys):
+def test_resume_verifies_the_checkpoint_before_unpickling(tmp_path, capsys, hostile_pickle):
     out = tmp_path / "run"
     assert run(train_cli.main, "--env", ANT, "--timesteps", 640, "--out", out, *TINY, capsys=capsys)[0] == 0
     shutil.rmtree(out / "last")  # as if killed before the end
     latest = run_folder.latest_snapshot(out / "checkpoints")
     marker = tmp_path / "pwned"
-    (latest / "vec_normalize.pkl").write_bytes(pickle.dumps(Hostile(marker)))
+    (latest / "vec_normalize.pkl").write_bytes(hostile_pickle(marker))
     code, err = run(train_cli.main, "--out", out, "--resume", capsys=capsys)
     assert code == 2 and "SHA-256" in err and not marker.exists()
 

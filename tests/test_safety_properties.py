@@ -2,10 +2,8 @@
 code is 0 or 2, no traceback escapes, no file outside ``--out`` changes, no file of an existing run is lost, and
 nothing is unpickled before it is verified (a pickle that creates a marker file when loaded proves it)."""
 import contextlib
-import hashlib
 import io
 import os
-import pickle
 import shutil
 import tempfile
 from dataclasses import replace
@@ -21,10 +19,13 @@ from utils import tune as tune_cli
 from utils.walkers.recipes import ZOO
 from utils.walkers.runs import RunConfig, train
 
+
 def examples(n: int) -> settings:
     """``n`` examples, the same on every run (no example database), no time limit per example."""
     return settings(max_examples=n, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
                     database=None)
+
+
 BASE = ["--env", "AntBulletEnv-v0", "--recipe", "zoo", "--timesteps", "64", "--eval-episodes", "1",
         "--final-episodes", "1", "--video-steps", "5", "--no-progress"]
 FLAGS = [("--seed", "-1"), ("--seed", "3"), ("--seed", "x"), ("--timesteps", "0"), ("--timesteps", "-5"),
@@ -35,20 +36,6 @@ FLAGS = [("--seed", "-1"), ("--seed", "3"), ("--seed", "x"), ("--timesteps", "0"
          ("--checkpoint-every", "32"), ("--final-episodes", "0"), ("--video-steps", "0"), ("--overwrite",),
          ("--resume",), ("--no-package",), ("--stop-at-score", "nan"), ("--recipe", "nope"), ("--env", "Nope-v0")]
 OUTS = ["run", ".", "", "notes.txt", "..", "new", "run/logs", "other"]
-
-
-class Hostile:
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return open, (self.marker, "w")
-
-
-def tree(folder: Path, skip: Path | None = None) -> dict:
-    skip = skip.resolve() if skip is not None else None
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not (skip is not None and (p.resolve() == skip or skip in p.resolve().parents))}
 
 
 @pytest.fixture(scope="module")
@@ -93,17 +80,17 @@ def call(main, argv) -> tuple[int, str]:
 
 @examples(60)
 @given(flags=st.lists(st.sampled_from(FLAGS), max_size=4), out=st.sampled_from(OUTS))
-def test_random_train_flags(templates, flags, out):
+def test_random_train_flags(templates, file_tree, flags, out):
     with sandbox(templates, "packaged") as box:
         target = (box / out) if out else None
-        outside = tree(box, skip=target if out not in (".", "..", "") else None)
-        run_before = set(tree(box / "run"))
+        outside = file_tree(box, skip=target if out not in (".", "..", "") else None)
+        run_before = set(file_tree(box / "run"))
         argv = BASE + [part for flag in flags for part in flag] + ["--out", out]
         code, err = call(train_cli.main, argv)
         assert code in (0, 2) and "Traceback" not in err, (argv, err)
-        assert tree(box, skip=target if out not in (".", "..", "") else None) == outside, argv
+        assert file_tree(box, skip=target if out not in (".", "..", "") else None) == outside, argv
         replaced = code == 0 and ("--overwrite",) in flags and out == "run"
-        assert replaced or run_before <= set(tree(box / "run")), argv
+        assert replaced or run_before <= set(file_tree(box / "run")), argv
 
 
 RUN_FILES = ["checkpoints/latest", "checkpoints/*/model.zip", "checkpoints/*/vec_normalize.pkl",
@@ -113,17 +100,17 @@ RUN_FILES = ["checkpoints/latest", "checkpoints/*/model.zip", "checkpoints/*/vec
 
 @examples(50)
 @given(name=st.sampled_from(RUN_FILES), content=st.one_of(st.binary(max_size=80), st.just(b"hostile")))
-def test_random_bytes_in_a_run_folder_at_resume(templates, name, content):
+def test_random_bytes_in_a_run_folder_at_resume(templates, file_tree, hostile_pickle, name, content):
     with sandbox(templates, "resumable") as box:
         marker = box / "pwned"
         path = next((box / "run").glob(name))
-        path.write_bytes(pickle.dumps(Hostile(marker)) if content == b"hostile" else content)
-        outside = tree(box, skip=box / "run")
-        run_before = set(tree(box / "run"))
+        path.write_bytes(hostile_pickle(marker) if content == b"hostile" else content)
+        outside = file_tree(box, skip=box / "run")
+        run_before = set(file_tree(box / "run"))
         code, err = call(train_cli.main, ["--out", "run", "--resume"])
         assert code in (0, 2) and "Traceback" not in err and len(err.strip().splitlines()) <= 1, (name, err)
         assert not marker.exists(), name
-        assert tree(box, skip=box / "run") == outside and run_before <= set(tree(box / "run")), name
+        assert file_tree(box, skip=box / "run") == outside and run_before <= set(file_tree(box / "run")), name
 
 
 AGENT_FILES = ["a2c-AntBulletEnv-v0.zip", "vec_normalize.pkl", "config.json", "results.json", "SHA256SUMS",
@@ -133,14 +120,14 @@ AGENT_FILES = ["a2c-AntBulletEnv-v0.zip", "vec_normalize.pkl", "config.json", "r
 @examples(50)
 @given(name=st.sampled_from(AGENT_FILES), content=st.one_of(st.binary(max_size=80), st.just(b"hostile")),
        seed=st.sampled_from(["0", "-1", "7"]))
-def test_random_bytes_in_an_agent_folder_at_evaluate(templates, name, content, seed):
+def test_random_bytes_in_an_agent_folder_at_evaluate(templates, file_tree, hostile_pickle, name, content, seed):
     with sandbox(templates, "packaged") as box:
         marker = box / "pwned"
-        (box / "run" / name).write_bytes(pickle.dumps(Hostile(marker)) if content == b"hostile" else content)
-        before = tree(box)
+        (box / "run" / name).write_bytes(hostile_pickle(marker) if content == b"hostile" else content)
+        before = file_tree(box)
         code, err = call(evaluate_cli.main, ["run", "--episodes", "1", "--seed", seed])
         assert code in (0, 2) and "Traceback" not in err and len(err.strip().splitlines()) <= 1, (name, err)
-        assert not marker.exists() and tree(box) == before, name
+        assert not marker.exists() and file_tree(box) == before, name
         assert code == 2 or (name in ("README.md", "replay.mp4") and seed != "-1"), (name, seed, code)
 
 
@@ -148,12 +135,12 @@ def test_random_bytes_in_an_agent_folder_at_evaluate(templates, name, content, s
 @given(content=st.binary(min_size=1, max_size=80), out=st.sampled_from(["notes.txt", "study", "other"]),
        flags=st.lists(st.sampled_from([("--trials", "0"), ("--timesteps", "10"), ("--workers", "0"), ("--report",),
                                        ("--pruner", "nope")]), max_size=3))
-def test_random_bytes_as_the_tune_journal(templates, content, out, flags):
+def test_random_bytes_as_the_tune_journal(templates, file_tree, content, out, flags):
     with sandbox(templates, "packaged") as box:
         (box / "journal.log").write_bytes(content)
-        before = tree(box)
+        before = file_tree(box)
         argv = ["--env", "AntBulletEnv-v0", "--study", "s", "--trials", "1", "--timesteps", "1000", "--out", out,
                 "--storage", "journal.log"] + [part for flag in flags for part in flag]
         code, err = call(tune_cli.main, argv)
         assert code == 2 and "Traceback" not in err, (argv, err)
-        assert tree(box) == before, argv
+        assert file_tree(box) == before, argv
