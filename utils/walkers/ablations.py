@@ -20,7 +20,7 @@ import pandas as pd
 
 from utils.course.session import STUDIES
 from utils.walkers import diagnostics
-from utils.walkers.run_folder import DIAGNOSTICS, EVALUATIONS, LOGS, read_jsonl
+from utils.walkers.run_folder import EVALUATIONS, LOGS, read_jsonl
 
 STUDY = STUDIES / "spider-ablations"
 BASELINE = "recipe"
@@ -231,7 +231,7 @@ def plot_diagnostics(frames: dict[str, pd.DataFrame], title: str, smooth: int = 
 def read_diagnostics(folder: Path) -> pd.DataFrame:
     """A run's ``diagnostics.csv`` (copied flat into the study's seed folder, or under a run's ``logs/``)."""
     folder = Path(folder)
-    return diagnostics.read(folder if (folder / DIAGNOSTICS).is_file() else folder / LOGS)
+    return diagnostics.read(folder if (folder / diagnostics.DIAGNOSTICS).is_file() else folder / LOGS)
 
 
 def rerun_command(folder: Path, out: Path, **flags) -> list[str]:
