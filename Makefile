@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements*.txt pyproject.toml | cksum
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-runtime.txt requirements-robots.txt pyproject.toml
+$(STAMP): requirements.txt requirements-robots.txt pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@

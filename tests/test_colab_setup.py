@@ -22,7 +22,7 @@ from utils.course.notebooks import ROOT, course_settings, setup_cell
 
 GITHUB_URL = f"https://github.com/{course_settings()['repository']}.git"
 COLAB_HOME = "/content/a2c-course"
-COURSE_FILES = ["pyproject.toml", "requirements-runtime.txt", "requirements-robots.txt", "utils"]
+COURSE_FILES = ["pyproject.toml", "requirements-robots.txt", "utils"]
 
 RUN_CELL = r'''
 import json, sys, types
@@ -98,7 +98,7 @@ def test_install_robots_says_first_that_it_builds(monkeypatch, capsys):
     colab.install_robots()
     command, said_before = ran[0]
     assert command[-2:] == ["-r", str(ROOT / "requirements-robots.txt")]
-    assert "builds it from source" in said_before and "2.6 min" in said_before
+    assert "builds it from source" in said_before and "about 11 min" in said_before and "3.13" in said_before
 
 
 def test_progress_bar_while_waiting(capsys):

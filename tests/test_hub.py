@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import huggingface_hub
 import pytest
@@ -25,6 +26,16 @@ from utils.walkers.loading import MANIFEST, AgentLoadError, load_agent
 PACKAGES = sorted(p for p in AGENTS.iterdir() if (p / "results.json").is_file())
 
 
+def hub_error(cls, message: str) -> Exception:
+    """An HTTP error of huggingface_hub, built as this release builds it: 0.x takes a message, 1.x and 2.x the
+    HTTP response too (tests/test_hub_versions.py runs these tests with each)."""
+    try:
+        return cls(message)
+    except TypeError:
+        response = SimpleNamespace(headers={}, status_code=404, request=None, json=lambda: {}, text="", url="")
+        return cls(message, response=response)
+
+
 @pytest.fixture
 def fake_hub(tmp_path, monkeypatch):
     """``{"root": folder of repositories, "fetched": [(repo_id, filename), ...]}`` behind ``hf_hub_download``."""
@@ -33,7 +44,7 @@ def fake_hub(tmp_path, monkeypatch):
     def hf_hub_download(repo_id, filename, **_):
         repo = state["root"] / repo_id
         if not repo.is_dir():
-            raise RepositoryNotFoundError(f"404: {repo_id}")
+            raise hub_error(RepositoryNotFoundError, f"404: {repo_id}")
         if not (repo / filename).is_file():
             raise EntryNotFoundError(f"404: {repo_id}/{filename}")
         state["fetched"].append((repo_id, filename))

@@ -1,9 +1,9 @@
 """The robots' part of the Colab set-up cell (notebooks 00 and 04-06; the cell itself comes from utils.course.notebooks).
 
-The set-up cell installs the course with ``pip install -e .``: the short runtime list, never torch or Jupyter,
-which Colab ships. Notebooks that simulate the robots then call :func:`install_robots`. pybullet publishes no
-wheel for Colab's Python 3.12, so pip builds it from source: this says so before it starts, and shows the time
-passing against the measured build time instead of a silent cell.
+The set-up cell installs the course with ``pip install -e .``: ranges that Colab's own versions satisfy, so pip adds
+only what Colab lacks (Stable-Baselines3, Optuna, ...) and replaces nothing. Notebooks that simulate the robots then
+call :func:`install_robots`. pybullet publishes no wheel for Colab's Python 3.13, so pip builds it from source:
+this says so before it starts, and shows the time passing against the measured build time instead of a silent cell.
 """
 from __future__ import annotations
 
@@ -16,16 +16,17 @@ from importlib.util import find_spec
 
 from utils.course.session import ROOT
 
-BUILD_SECONDS = 154
-"""pybullet 3.2.7 built from its source archive in 154 s on a 2-core CPU (``pip wheel``); Colab's are not faster."""
+BUILD_SECONDS = 636
+"""pybullet 3.2.7 built from its source archive on Python 3.13 in 636 s (952 s of CPU) on a 2-core CPU shared with
+other work (``pip wheel``, ``benchmarks/results/pybullet_build_py313.log``); Colab's two cores are not faster."""
 
 
 def install_robots() -> None:
     """Install pybullet and its environments (``requirements-robots.txt``) unless they are installed already."""
     if find_spec("pybullet") and find_spec("pybullet_envs_gymnasium"):
         return
-    print(f"Installing the PyBullet robots. pybullet has no wheel for Python 3.12 (Colab's), so pip builds it from "
-          f"source: about {BUILD_SECONDS / 60:.1f} min, once per runtime.")
+    print(f"Installing the PyBullet robots. pybullet has no wheel for Python 3.13 (Colab's), so pip builds it from "
+          f"source: about {round(BUILD_SECONDS / 60)} min, once per runtime.")
     run_with_progress([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements-robots.txt")],
                       "pybullet", BUILD_SECONDS)
     importlib.invalidate_caches()

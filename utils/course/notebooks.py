@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from utils.course.colab import BUILD_SECONDS
 from utils.course.session import NOTEBOOKS, ROOT
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -38,13 +39,14 @@ def setup_cell(notebook_name: str) -> str:
     s = course_settings()
     robots = notebook_name in s["robots"]
     then = ", then the PyBullet robots" if robots else ""
-    install_robots = """
+    install_robots = f"""
     from utils.course.colab import install_robots
 
-    install_robots()  # built from source on Colab the first time: about 2.5 min, with a progress bar""" if robots else ""
+    install_robots()  # built from source on Colab the first time: about {round(BUILD_SECONDS / 60)} min, with a progress bar""" if robots else ""
+    no_deps = ", ".join(f'"{pin}"' for pin in s["no_deps"])
     return f'''# Set-up (the same in every notebook). Locally, `make lab` has installed everything already.
-# On Colab it clones the course and installs what Colab lacks (requirements-runtime.txt; never torch or
-# Jupyter){then}. No restart needed.
+# On Colab it clones the course and installs only what Colab lacks (pyproject.toml's ranges, which Colab's own
+# versions satisfy: nothing Colab ships is replaced){then}. No restart needed.
 import sys
 
 if "google.colab" in sys.modules:
@@ -55,6 +57,7 @@ if "google.colab" in sys.modules:
                         "https://github.com/{s['repository']}.git", "/content/a2c-course"], check=True)
     os.chdir("/content/a2c-course")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "."], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", {no_deps}], check=True)
     site.addsitedir(site.getsitepackages()[0])  # activate the editable install of `utils` without a restart{install_robots}
 
 from utils.course.session import start

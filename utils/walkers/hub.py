@@ -10,13 +10,15 @@ trusted and verifies it. Everything but the upload and the download works offlin
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import os
 import shutil
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 
-import requests
 import stable_baselines3
 from huggingface_hub import metadata_save
 from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError
@@ -233,14 +235,29 @@ class HubUnreachable(ConnectionError):
 
 
 def reachable(timeout: float = 5.0) -> bool:
-    """Whether the Hub answers within ``timeout`` seconds: one request, where a download retries for a minute."""
-    from huggingface_hub import constants, get_session
+    """Whether the Hub answers within ``timeout`` seconds: one request, where a download retries for a minute.
+    The standard library's, because huggingface_hub's own client changed (requests in 0.x, httpx in 1.x and 2.x)."""
+    from huggingface_hub import constants
 
     try:
-        get_session().head(constants.ENDPOINT, timeout=timeout)
-    except requests.RequestException:
+        urllib.request.urlopen(urllib.request.Request(constants.ENDPOINT, method="HEAD"), timeout=timeout).close()
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except (OSError, ValueError):  # URLError is an OSError; a timeout too
         return False
     return True
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """The network errors of whichever HTTP client this huggingface_hub uses (requests, httpx or httpx2)."""
+    errors = []
+    for module, names in (("requests", ("ConnectionError", "Timeout")), ("httpx", ("TransportError",)),
+                          ("httpx2", ("TransportError",))):  # not requests' HTTPError: 0.x's Hub errors subclass it
+        try:
+            errors += [getattr(importlib.import_module(module), name) for name in names]
+        except (ImportError, AttributeError):
+            pass
+    return tuple(errors)
 
 
 def _token(token: str | None) -> str | None:
@@ -297,7 +314,7 @@ def download(repo_id: str, trust: str | None, dest: Path) -> Path:
     def fetch(filename: str) -> None:
         try:
             shutil.copyfile(load_from_hub(repo_id, filename), dest / filename)
-        except (LocalEntryNotFoundError, requests.ConnectionError, requests.Timeout) as error:
+        except (LocalEntryNotFoundError, *_transport_errors()) as error:
             raise HubUnreachable(f"The Hub could not be reached to fetch {repo_id}/{filename} "
                                  f"({type(error).__name__}); nothing was loaded.") from None
         except RepositoryNotFoundError:
