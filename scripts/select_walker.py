@@ -18,7 +18,7 @@ from pathlib import Path
 from utils.course.session import AGENTS
 from utils.walkers.scoring import evaluate
 from utils.walkers.loading import load_agent
-from utils.walkers.run_folder import EVALUATIONS, LOGS, read_jsonl
+from utils.walkers import run_folder
 
 SELECTION = {"episodes": 10, "seed": 100}
 REPORT = {"episodes": 10, "seed": 7}
@@ -36,7 +36,7 @@ def score(folder: Path, episodes: int, seed: int) -> dict:
 
 def first_walk(folder: Path, metres: float = 10.0) -> dict | None:
     """The first periodic evaluation that walked ``metres`` on average: steps and seconds of training."""
-    for record in read_jsonl(folder / LOGS / EVALUATIONS):
+    for record in run_folder.read_jsonl(folder / run_folder.LOGS / run_folder.EVALUATIONS):
         if record.get("distance", 0) >= metres:
             return {"steps": record["steps"], "train_seconds": record["wall"]}
     return None

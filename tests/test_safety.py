@@ -201,7 +201,7 @@ def test_ctrl_c_before_training_starts_leaves_nothing(tmp_path, monkeypatch, cap
     monkeypatch.setattr(runs, "new_model", interrupted)
     out = tmp_path / "new"
     code, err = run(train_cli.main, "--env", ANT, "--timesteps", 320, "--out", out, *TINY, capsys=capsys)
-    assert code == 130 and "as it was" in err and not out.exists()
+    assert code == 130 and "nothing was written" in err and not out.exists()
 
 
 def test_evaluation_and_checkpoint_cadence_may_change_on_resume(tmp_path, capsys):
@@ -316,4 +316,73 @@ def test_help_reads_as_english(capsys):
     from utils.walkers.run_config import parser
 
     text = " ".join(parser().format_help().split())
-    assert "no the" not in text and "no a " not in text and "--no-package skip the final evaluation" in text
+    assert "no the" not in text and "no a " not in text
+    assert "--package, --no-package make the final evaluation and the Hub package (default); --no-package: skip them" in text
+
+
+# --- found by review: each failed before its fix ------------------------------------------------------------
+@pytest.mark.parametrize("layout", [
+    {"README.md": "mine", "config.json": "{}", "logs/train.log": "x", "logs/my_notes.txt": "mine",
+     "saved/weights_I_spent_a_week_on.bin": "w"},
+    {"family-photos.zip": "p", "README.md": "mine", "logs/train.log": "x"}])
+def test_overwrite_refuses_a_folder_that_only_looks_like_a_run(tmp_path, layout, capsys, file_tree):
+    folder = tmp_path / "proj"
+    for name, text in layout.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    before = file_tree(folder)
+    code, err = run(train_cli.main, "--env", ANT, "--timesteps", 64, "--out", folder, "--overwrite", *TINY,
+                    capsys=capsys)
+    assert code == 2 and "no course run writes" in err and file_tree(folder) == before
+
+
+def test_overwrite_refuses_a_run_with_a_foreign_file_inside(finished_run, capsys, file_tree):
+    (finished_run / "logs" / "my_notes.txt").write_text("mine")
+    before = file_tree(finished_run)
+    code, _ = run(train_cli.main, "--env", ANT, "--timesteps", 64, "--out", finished_run, "--overwrite", *TINY,
+                  capsys=capsys)
+    assert code == 2 and file_tree(finished_run) == before
+
+
+def test_ctrl_c_while_the_run_starts_leaves_a_run_that_resumes(tmp_path, monkeypatch, capsys):
+    from utils.walkers.runs import Run
+
+    real, calls = Run.write_setup, []
+
+    def interrupted_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real(self)
+
+    monkeypatch.setattr(Run, "write_setup", interrupted_once)
+    out = tmp_path / "run"
+    code = train_cli.main([str(a) for a in ("--env", ANT, "--timesteps", 64, "--out", out, *TINY)])
+    said = capsys.readouterr()
+    assert code == 130 and "--resume" in said.err and "nothing was written" not in said.err
+    monkeypatch.setattr(Run, "write_setup", real)
+    assert train_cli.main(["--out", str(out), "--resume"]) == 0
+
+
+def test_tune_stops_on_a_fault_that_fails_every_trial(tmp_path, capsys):
+    from utils.walkers import search
+
+    study = search.open_study("s", search.open_storage(tmp_path / "j.log"), ANT, 1000)
+    with pytest.raises(search.SearchError, match="in a row failed"):
+        search.run_worker(study, 5, lambda trial: (_ for _ in ()).throw(ValueError("always")))
+    assert len(study.trials) == search.FAILURES_IN_A_ROW
+
+
+def test_tune_refuses_a_trials_file_in_its_folder(tmp_path, capsys):
+    (tmp_path / "trials").write_text("mine")
+    code, err = run(tune_cli.main, "--env", ANT, "--study", "s", "--trials", 1, "--timesteps", 1000,
+                    "--out", tmp_path, "--workers", 1, capsys=capsys)
+    assert code == 2 and "is a file" in err and (tmp_path / "trials").read_text() == "mine"
+
+
+def test_package_and_progress_can_be_switched_back_on_at_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run(train_cli.main, "--env", ANT, "--timesteps", 64, "--out", out, *TINY, capsys=capsys)[0] == 0
+    assert not hub.packaged(out)
+    code = train_cli.main(["--out", str(out), "--resume", "--package", "--final-episodes", "1", "--video-steps", "5"])
+    assert code == 0 and hub.packaged(out)

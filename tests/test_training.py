@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from utils.walkers import run_folder as snapshots
-from utils.walkers.loading import verify_agent as verify_manifest
+from utils.walkers import run_folder
+from utils.walkers.loading import verify_agent
 from dataclasses import replace
 
 from utils.walkers.runs import RunConfig, RunExistsError, train
@@ -26,7 +26,7 @@ def test_run_folder_has_the_hub_layout_and_logs(tiny_run):
     out = tiny_run.out
     for name in PACKAGE:
         assert (out / name).is_file(), name
-    assert sorted(verify_manifest(out)) == sorted(PACKAGE[:4])
+    assert sorted(verify_agent(out)) == sorted(PACKAGE[:4])
     results = json.loads((out / "results.json").read_text())
     scores = {name: c["pass_score"] for name, c in results["candidates"].items()}
     assert results["shipped"] == max(scores, key=scores.get) and results["n_eval_episodes"] == 2
@@ -78,20 +78,20 @@ def test_resume_after_sigkill_reaches_requested_steps(tmp_path):
             "--eval-every", "0", "--checkpoint-every", "1600", "--no-package", "--no-progress"]
     process = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    while snapshots.latest_snapshot(out / "checkpoints") is None and time.time() < deadline:
+    while run_folder.latest_snapshot(out / "checkpoints") is None and time.time() < deadline:
         time.sleep(0.1)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    killed_at = snapshots.read_meta(snapshots.latest_snapshot(out / "checkpoints"))["num_timesteps"]
+    killed_at = run_folder.read_meta(run_folder.latest_snapshot(out / "checkpoints"))["num_timesteps"]
     assert 0 < killed_at < target, "the run must be killed mid-way"
 
     done = cli(*args, "--resume", timeout=180)
     assert done.returncode == 0, done.stderr
-    final = snapshots.read_meta(snapshots.latest_snapshot(out / "last"))
+    final = run_folder.read_meta(run_folder.latest_snapshot(out / "last"))
     assert final["num_timesteps"] == target
     from stable_baselines3 import A2C
 
-    model = A2C.load(snapshots.latest_snapshot(out / "last") / snapshots.MODEL, device="cpu")
+    model = A2C.load(run_folder.latest_snapshot(out / "last") / run_folder.MODEL, device="cpu")
     assert model._total_timesteps == target, "the learning-rate schedule runs over the requested total"
     assert model._current_progress_remaining < 0.01
     assert "resume from" in (out / "logs" / "train.log").read_text()
@@ -110,8 +110,8 @@ def test_interrupt_keeps_the_model_and_says_how_to_resume(tmp_path, capsys, tiny
     result = train(config, on_eval=interrupt)
     assert result.interrupted and result.model.num_timesteps < 3200
     assert "resume" in capsys.readouterr().out.lower()
-    latest = snapshots.latest_snapshot(tmp_path / "int" / "checkpoints")
-    assert snapshots.read_meta(latest)["num_timesteps"] == result.model.num_timesteps
+    latest = run_folder.latest_snapshot(tmp_path / "int" / "checkpoints")
+    assert run_folder.read_meta(latest)["num_timesteps"] == result.model.num_timesteps
     with pytest.raises(RunExistsError, match="seed"):  # a resumed run keeps what changes learning
         train(replace(config, seed=1), mode="resume")
     resumed = train(replace(config, package=False, eval_every=1600), mode="resume")  # evaluations may change
@@ -149,10 +149,10 @@ def test_logged_returns_are_the_environments_when_the_training_reward_drops_the_
 
 def test_snapshot_survives_a_crash_mid_write(tiny_run):
     root = tiny_run.out / "checkpoints"
-    before = snapshots.latest_snapshot(root)
+    before = run_folder.latest_snapshot(root)
     (root / "step-9999999999-1").mkdir()  # a crash after mkdir, before any file or the pointer was written
-    (root / "step-9999999999-1" / snapshots.MODEL).write_bytes(b"PK\x03\x04 truncated")
-    assert snapshots.latest_snapshot(root) == before
+    (root / "step-9999999999-1" / run_folder.MODEL).write_bytes(b"PK\x03\x04 truncated")
+    assert run_folder.latest_snapshot(root) == before
 
 
 def test_ctrl_c_on_the_command_line_saves_and_says_how_to_resume(tmp_path):
@@ -164,13 +164,13 @@ def test_ctrl_c_on_the_command_line_saves_and_says_how_to_resume(tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a shell's background jobs ignore SIGINT
     )
     deadline = time.time() + 60
-    while snapshots.latest_snapshot(out / "checkpoints") is None and time.time() < deadline:
+    while run_folder.latest_snapshot(out / "checkpoints") is None and time.time() < deadline:
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "--resume" in stdout
-    latest = snapshots.read_meta(snapshots.latest_snapshot(out / "checkpoints"))
+    latest = run_folder.read_meta(run_folder.latest_snapshot(out / "checkpoints"))
     assert 0 < latest["num_timesteps"] < 200_000
 
 
@@ -206,14 +206,14 @@ def test_diagnostics_append_across_a_resume_and_drop_rows_past_the_checkpoint(tm
 def test_every_run_option_is_a_command_line_flag_and_the_logged_command_rebuilds_the_config(tmp_path):
     from dataclasses import fields
 
-    from utils.walkers.run_config import from_args as config_from, parser
+    from utils.walkers.run_config import from_args, parser
     from utils.walkers.recipes import WALKER
 
     config = RunConfig(env_id="Walker2DBulletEnv-v0", timesteps=5000, seed=3, out=str(tmp_path / "x"),
                        recipe=replace(WALKER, n_steps=16), eval_every=0, eval_episodes=2, checkpoint_every=1000,
                        final_episodes=3, video_steps=10, stop_at_score=900.0, package=False, progress=False)
     args = parser().parse_args(config.command().split()[3:])
-    assert config_from(args) == config
+    assert from_args(args) == config
     flags = " ".join(parser().format_help().split())
     for f in fields(RunConfig):
         name = f.name.replace("_", "-")
@@ -294,8 +294,8 @@ def test_a_failure_inside_training_keeps_a_checkpoint_and_closes_the_run(tmp_pat
     with pytest.raises(RuntimeError, match="boom"):
         train(config, on_eval=fail)
     assert f"--out {tmp_path / 'r'} --resume" in capsys.readouterr().out
-    latest = snapshots.latest_snapshot(tmp_path / "r" / "checkpoints")
-    assert snapshots.read_meta(latest)["num_timesteps"] == 640
+    latest = run_folder.latest_snapshot(tmp_path / "r" / "checkpoints")
+    assert run_folder.read_meta(latest)["num_timesteps"] == 640
     assert "stopped at 640 steps" in (tmp_path / "r" / "logs" / "train.log").read_text()
     assert train(config, mode="resume").model.num_timesteps == 3200
 
@@ -305,7 +305,7 @@ def test_a_checkpoint_without_a_stored_configuration_is_a_one_line_error(tmp_pat
 
     folder = tmp_path / "old" / "checkpoints" / "step-0000000320-1"
     folder.mkdir(parents=True)
-    (folder / snapshots.META).write_text(json.dumps({"num_timesteps": 320, "train_seconds": 1.0}))
+    (folder / run_folder.META).write_text(json.dumps({"num_timesteps": 320, "train_seconds": 1.0}))
     (tmp_path / "old" / "checkpoints" / "latest").write_text(folder.name)
     with pytest.raises(ValueError, match="course version"):
         Run(replace(tiny, env_id="AntBulletEnv-v0", timesteps=640, out=str(tmp_path / "old")), mode="continue")

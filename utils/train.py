@@ -36,8 +36,7 @@ def main(argv=None) -> int:
         mode = "resume" if args.resume else "overwrite" if args.overwrite else "new"
         result = train(config, mode=mode)
     except KeyboardInterrupt:
-        print(f"Interrupted before training started: {getattr(args, 'out', None) or 'the run folder'} is as it was.",
-              file=sys.stderr)
+        print(interrupted(getattr(args, "out", None)), file=sys.stderr)
         return 130
     except (ValueError, OSError) as error:  # FileNotFoundError, FileExistsError, PermissionError are OSErrors
         print(f"error: {one_line(error)}", file=sys.stderr)
@@ -49,6 +48,20 @@ def main(argv=None) -> int:
         print(f"{config.env_id}: shipped the {r['shipped']} policy, {r['mean_reward']:.2f} ± {r['std_reward']:.2f} "
               f"over {r['n_eval_episodes']} episodes; package in {config.out}")
     return 0
+
+
+def interrupted(out: str | None) -> str:
+    """What a Ctrl-C outside training kept: a checkpoint to resume from, or nothing."""
+    from utils.walkers import run_folder
+
+    try:
+        latest = run_folder.latest_snapshot(f"{out}/{run_folder.CHECKPOINTS}") if out else None
+    except (OSError, ValueError):
+        latest = None
+    if latest is not None:
+        return (f"Interrupted: the run so far is kept in {out}/{run_folder.CHECKPOINTS}; continue with: "
+                f"python -m utils.train --out {out} --resume")
+    return f"Interrupted before training started: nothing was written to {out or 'the run folder'}."
 
 
 def one_line(error: Exception) -> str:

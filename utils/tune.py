@@ -58,8 +58,13 @@ def report(study, folder: Path) -> None:
 
 
 def main(argv=None) -> int:
+    from utils.walkers.search import SearchError
+
     try:
         return _main(argv)
+    except SearchError as error:  # raised while searching, e.g. a fault that fails every trial
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("Interrupted: the study's storage keeps every finished trial (the interrupted one counts as failed); "
               "run the same command to continue.", file=sys.stderr)
@@ -84,8 +89,9 @@ def _main(argv) -> int:
             raise SearchError(f"--timesteps must be at least 1000 steps per trial, got {args.timesteps}.")
         if args.workers < 1:
             raise SearchError(f"--workers must be at least 1, got {args.workers}.")
-        if folder.exists() and not folder.is_dir():
-            raise SearchError(f"--out {folder} is a file: the study's trial logs need a folder.")
+        for needed in (folder, folder / "trials"):
+            if needed.exists() and not needed.is_dir():
+                raise SearchError(f"{needed} is a file: the study's trial logs need a folder there.")
         if args.report and "://" not in str(storage_arg) and not Path(storage_arg).is_file():
             raise SearchError(f"No study journal at {storage_arg}.")
         storage = open_storage(storage_arg)

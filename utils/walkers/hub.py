@@ -287,6 +287,7 @@ def push(folder: Path, repo_id: str, token: str | None = None) -> str | None:
         info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message="A2C course agent",
                                  ignore_patterns=["checkpoints/*", "best/*", "last/*", ".*"])
     except Exception as error:  # no network, bad token, ...: never show the token, keep the package
+        write_card(folder)  # not on the Hub after all: the card says so again
         print(f"Push skipped: the Hub could not be reached or refused the upload ({type(error).__name__}). "
               f"The package is kept in {folder}.")
         return None

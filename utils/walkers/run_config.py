@@ -32,9 +32,9 @@ class RunConfig:
     final_episodes: int = field(default=10, metadata={"help": "episodes of the final evaluation"})
     video_steps: int = field(default=1000, metadata={"help": "length of replay.mp4"})
     stop_at_score: float | None = field(default=None, metadata={"help": "stop once an evaluation mean reaches it"})
-    package: bool = field(default=True, metadata={"help": "the final evaluation and the Hub package",
-                                                  "off": "skip the final evaluation and the Hub package"})
-    progress: bool = field(default=True, metadata={"help": "a progress bar", "off": "no progress bar"})
+    package: bool = field(default=True, metadata={"help": "make the final evaluation and the Hub package",
+                                                  "off": "skip them"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar", "off": "hide it"})
 
     IDENTITY = ("env_id", "timesteps", "seed", "recipe")
     """What a resumed run must keep, because it changes learning (``timesteps`` sets the learning-rate schedule).
@@ -121,8 +121,9 @@ def parser(prog: str = "python -m utils.train", description: str = "") -> argpar
                            help=f"hyperparameters (utils.walkers.recipes; default: the robot's own, {defaults})")
             p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                            help="change one field of the recipe, e.g. --set use_sde=false (repeatable)")
-        elif kind is bool:
-            p.add_argument(flag(f, False), dest=f.name, action="store_const", const=False, help=f.metadata["off"])
+        elif kind is bool:  # --package / --no-package: either may be given on resume
+            p.add_argument(flag(f), dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                           help=f"{f.metadata['help']} (default); {flag(f, False)}: {f.metadata['off']}")
         else:
             required = f.name in ("env_id", "timesteps", "out")  # for a new run; --resume reads them from the folder
             p.add_argument(flag(f), dest=f.name, type=kind,

@@ -36,8 +36,9 @@ RUN_JSON, TRAIN_LOG = "run.json", "train.log"
 CONFIG, RESULTS, VIDEO, CARD = "config.json", "results.json", "replay.mp4", "README.md"
 SAVED = "saved"
 """Notebook 05's own ``model.save`` / ``env.save`` of the trained agent."""
-OWN_NAMES = {*SNAPSHOT_ROOTS, LOGS, SAVED, STATS, CONFIG, RESULTS, VIDEO, CARD, MANIFEST, "walking.gif"}
-"""What a course run folder may hold, besides its model zip (``a2c-<env>.zip``)."""
+OWN_FILES = {STATS, CONFIG, RESULTS, VIDEO, CARD, MANIFEST}
+"""The files a course run folder holds at its top, besides its model zip (``a2c-<env id>.zip``)."""
+OWN_LOGS = {EVALUATIONS, EPISODES, DIAGNOSTICS, RUN_JSON, TRAIN_LOG}
 
 
 class RunFolderError(ValueError):
@@ -184,6 +185,8 @@ def latest_snapshot(root: Path) -> Path | None:
     if "/" in name or not re.fullmatch(r"step-\d+-\d+", name):
         raise RunFolderError(f"{pointer} names {name[:60]!r}, not a snapshot of this folder: refused.")
     folder = root / name
+    if folder.is_symlink():
+        raise RunFolderError(f"{pointer} names {name}, a link to elsewhere, not a snapshot of this folder: refused.")
     if not (folder / META).is_file():
         raise RunFolderError(f"{pointer} names {name}, which is missing or incomplete: the folder was changed by hand.")
     return folder
@@ -208,12 +211,31 @@ def read_meta(folder: Path) -> dict:
 
 # --- what is the course's own ---------------------------------------------------------------------------
 def is_course_run(folder: Path) -> bool:
-    """Whether ``folder`` holds only what a course run writes, and at least its log or a snapshot pointer."""
+    """Whether ``folder`` holds a course run and nothing else: its ``logs/run.json`` written by a run, and every
+    file, down to the subfolders, one that a run writes (logs, snapshots, notebook 05's ``saved/``, the package)."""
     folder = Path(folder)
-    names = {p.name for p in folder.iterdir()}
-    own = all(name in OWN_NAMES or re.fullmatch(r"[a-z0-9]+-[\w-]+\.zip", name) for name in names)
-    return own and ((folder / LOGS / RUN_JSON).is_file() or (folder / LOGS / TRAIN_LOG).is_file()
-                    or any((folder / root / LATEST).is_file() for root in SNAPSHOT_ROOTS))
+    try:
+        setup = read_json(folder / LOGS / RUN_JSON)
+    except (OSError, RunFolderError):
+        return False
+    if not str(setup.get("command", "")).startswith("python -m utils.train") or "config" not in setup:
+        return False
+    return all(_is_own(path.relative_to(folder)) for path in folder.rglob("*") if not path.is_dir())
+
+
+def _is_own(relative: Path) -> bool:
+    """Whether a file at ``relative`` inside a run folder is one a course run writes."""
+    parts = relative.parts
+    if len(parts) == 1:
+        return parts[0] in OWN_FILES or re.fullmatch(r"a2c-[A-Za-z0-9]+-v\d+\.zip", parts[0]) is not None
+    if parts[0] == LOGS:
+        return len(parts) == 2 and parts[1] in OWN_LOGS
+    if parts[0] == SAVED:
+        return len(parts) == 2 and parts[1] in (MODEL, STATS)
+    if parts[0] in SNAPSHOT_ROOTS:
+        return parts[1:] == (LATEST,) or (len(parts) == 3 and re.fullmatch(r"step-\d+-\d+", parts[1]) is not None
+                                          and parts[2] in (*SNAPSHOT_FILES, MANIFEST))
+    return False
 
 
 def check_deletable(folder: Path) -> None:

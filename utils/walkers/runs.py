@@ -189,11 +189,16 @@ class Run:
         self.model, self.venv = model, model.get_env()
         how_to_continue = how_to_continue or f"run the cell again to continue, or: {self.config.command()} --resume"
         self._start_folder()
-        model.set_logger(diagnostics.logger(self.logs))
-        self.log(f"resume from {self.checkpoint.name} at {model.num_timesteps} steps" if self.checkpoint
-                 else f"start: {self.config.env_id}, {self.config.timesteps} steps, seed {self.config.seed}")
-        self.write_setup()
-        callbacks = self.callbacks(model, on_eval)
+        try:  # from here on, whatever happens leaves a checkpoint to resume from
+            self.write_setup()
+            model.set_logger(diagnostics.logger(self.logs))
+            self.log(f"resume from {self.checkpoint.name} at {model.num_timesteps} steps" if self.checkpoint
+                     else f"start: {self.config.env_id}, {self.config.timesteps} steps, seed {self.config.seed}")
+            callbacks = self.callbacks(model, on_eval)
+        except BaseException:  # Ctrl-C or an error while starting: keep the model as a checkpoint, then say so
+            with contextlib.suppress(Exception):
+                self.checkpoint_now()
+            raise
         self.resume_clock()
         failed = True
         try:
@@ -212,7 +217,8 @@ class Run:
             self.pause_clock()
             for callback in callbacks.callbacks:
                 getattr(callback, "close", lambda: None)()
-            model.logger.close()
+            if getattr(model, "_logger", None) is not None:  # set above, unless stopped before that
+                model.logger.close()
             self.checkpoint_now()
             self.write_setup()
         self.interrupted = failed
@@ -300,15 +306,16 @@ def new_model(recipe: A2CRecipe, env_id: str, seed: int):
 
 
 @single_threaded  # tiny MLPs: one torch thread is faster, and never stalls on a busy core (utils.course.threads)
-def train(config: RunConfig, mode: str = "new", on_eval=None) -> TrainResult:
+def train(config: RunConfig, mode: str = "new", on_eval=None, how_to_continue: str | None = None) -> TrainResult:
     """Train A2C as ``config`` says, with evaluations, checkpoints and a package (see :class:`Run` for ``mode``).
 
     Interrupting (Ctrl-C, or the notebook's stop button) saves a checkpoint and returns the model trained so far;
     interrupting the packaging keeps the trained policies, and resuming completes the package.
-    ``on_eval(evaluations)`` is called after each periodic evaluation and ends training early by returning ``False``.
+    ``on_eval(evaluations)`` is called after each periodic evaluation and ends training early by returning ``False``;
+    ``how_to_continue`` is what an interruption's message advises (by default, the command that resumes the run).
     """
     run = Run(config, mode)
-    resume = f"continue with: python -m utils.train --out {run.out} --resume"
+    resume = how_to_continue or f"continue with: python -m utils.train --out {run.out} --resume"
     if run.finished:
         print(f"{run.out} holds this run, finished: nothing to train (choose another folder, or overwrite it).")
         return _package(run, resume, None)

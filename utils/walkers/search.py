@@ -164,6 +164,9 @@ def finished(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=DONE))
 
 
+CONTINUE = "this trial does not count; the same utils.tune command continues the study"
+
+
 def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
     """The function Optuna maximises: train a sampled recipe, report late distance to the pruner, return it."""
     from utils.walkers.runs import RunConfig, train
@@ -185,11 +188,12 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
         config = RunConfig(env_id=env_id, timesteps=timesteps, seed=trial.number, out=str(out), recipe=recipe,
                            eval_every=timesteps // EVALUATIONS, eval_episodes=EVAL_EPISODES, checkpoint_every=0,
                            progress=False, package=False)
-        result = train(config, mode="overwrite", on_eval=on_eval)
-        if result.interrupted:  # Ctrl-C: the trial fails (it is not counted) and the worker stops
-            raise KeyboardInterrupt
+        result = train(config, mode="overwrite", on_eval=on_eval, how_to_continue=CONTINUE)
         for kept in run_folder.SNAPSHOT_ROOTS:  # a trial keeps its logs, not its policies
             shutil.rmtree(out / kept, ignore_errors=True)
+        if result.interrupted:  # Ctrl-C: the trial fails (nan: Optuna's one-line warning) and the worker stops
+            trial.set_user_attr("interrupted", True)
+            return float("nan")
         late = result.evaluations[-LATE_EVALUATIONS:]
         trial.set_user_attr("seed", trial.number)
         trial.set_user_attr("steps", late[-1]["steps"])
@@ -204,13 +208,31 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe):
     return objective
 
 
+FAILURES_IN_A_ROW = 3
+"""A worker stops after this many of its trials failed in a row: a fault that fails every trial is not searched on."""
+
+
 def run_worker(study: optuna.Study, n_trials: int, objective) -> int:
-    """Run trials until ``study`` holds ``n_trials`` finished or pruned ones; return how many this worker ran."""
-    ran = 0
+    """Run trials until ``study`` holds ``n_trials`` finished or pruned ones; return how many this worker ran.
+    A trial that fails (e.g. a NaN loss) is recorded and the search goes on, unless :data:`FAILURES_IN_A_ROW` fail
+    in a row (a one-line ``SearchError``). A trial interrupted by Ctrl-C fails, and the worker stops."""
+    ran, failed = 0, []
     stop = optuna.study.MaxTrialsCallback(n_trials, states=DONE)
+    mine = []
+
+    def remember(_study, trial):
+        mine.append(trial)
+
     while finished(study) < n_trials:
-        study.optimize(objective, n_trials=1, callbacks=[stop], catch=(ValueError, RuntimeError))  # e.g. a NaN loss
+        study.optimize(objective, n_trials=1, callbacks=[stop, remember], catch=(ValueError, RuntimeError))
         ran += 1
+        last = mine[-1] if mine else None
+        if last is not None and last.user_attrs.get("interrupted"):
+            raise KeyboardInterrupt
+        failed = failed + [last] if last is not None and last.state == TrialState.FAIL else []
+        if len(failed) >= FAILURES_IN_A_ROW:
+            reason = " ".join(str(last.system_attrs.get("fail_reason", "see the journal")).split())[:200]
+            raise SearchError(f"{len(failed)} trials in a row failed, the last with: {reason}; stopping this worker.")
     return ran
 
 
