@@ -1,7 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make lab   - create .venv if missing, install the pinned requirements, start JupyterLab on the course
 #   make test  - the same set-up, then the unit tests and every notebook in smoke mode (nbval)
-# and, with PyPI reachable, `make check-requirements`: the pinned runtime list resolves for Python 3.11 and 3.12.
+# and, with PyPI reachable, `make check-requirements`: the ranges resolve for Python 3.11-3.13, and with Colab's versions held.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements*.txt pyproject.toml | cksum | cut -d' ' -f1)
