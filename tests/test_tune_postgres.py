@@ -204,4 +204,5 @@ def test_a_killed_worker_loses_only_its_trial_and_a_restart_continues(database, 
     assert lost.state in (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.FAIL)  # no heartbeat: RUNNING
     assert [t.state in DONE for t in study.trials] == [True, False, True, True]
     assert study.trials[0].params == killed[0].params and study.trials[0].value == killed[0].value  # kept as it was
-    assert sorted(started_runs(tmp_path)) == ["0000", "0001", "0002", "0003"]  # the killed trial was not run again
+    runs = started_runs(tmp_path)  # the killed trial was not run again (it may have died before its first line)
+    assert runs.count("0001") <= 1 and sorted(r for r in runs if r != "0001") == ["0000", "0002", "0003"]
