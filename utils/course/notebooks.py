@@ -57,7 +57,9 @@ if "google.colab" in sys.modules:
                         "https://github.com/{s['repository']}.git", "/content/a2c-course"], check=True)
     os.chdir("/content/a2c-course")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "."], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", {no_deps}], check=True)
+    # huggingface-sb3 without its declared huggingface-hub~=0.8, which would downgrade Colab's
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", {no_deps}],
+                   check=True)
     site.addsitedir(site.getsitepackages()[0])  # activate the editable install of `utils` without a restart{install_robots}
 
 from utils.course.session import start
