@@ -29,7 +29,7 @@ def main(argv=None) -> int:
             if latest is None:
                 raise FileNotFoundError(f"Nothing to resume: {args.out}/{run_folder.CHECKPOINTS} holds no checkpoint. "
                                         "Drop --resume to start a new run.")
-            stored = stored_config(run_folder.verified_snapshot(latest))
+            stored = stored_config(latest)  # JSON only; the pickles are verified where they are loaded
         elif args.env_id is None or args.timesteps is None:
             raise ValueError("--env and --timesteps are required for a new run (or --resume an existing one).")
         config = from_args(args, stored)

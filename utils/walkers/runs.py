@@ -34,9 +34,10 @@ from utils.walkers.run_folder import RunFolderError
 __all__ = ["Run", "RunConfig", "RunExistsError", "TrainResult", "new_model", "recipe_envs", "stored_config", "train"]
 
 
-def stored_config(checkpoint: Path) -> RunConfig:
-    """The configuration a checkpoint was saved with (one-line error for a checkpoint older than ``RunConfig``)."""
-    meta = run_folder.read_meta(checkpoint)
+def stored_config(checkpoint: Path, meta: dict | None = None) -> RunConfig:
+    """The configuration a checkpoint was saved with (one-line error for a checkpoint older than ``RunConfig``);
+    ``meta``: its metadata, when read already. Only JSON is read: the pickles are verified where they are loaded."""
+    meta = meta or run_folder.read_meta(checkpoint)
     if "config" not in meta:
         raise RunFolderError(f"{checkpoint} was saved before runs stored their configuration: resume it with the "
                              "course version that trained it.")
@@ -89,6 +90,7 @@ class Run:
         self.logs = self.out / run_folder.LOGS
         self.seconds_before = 0.0  # training seconds of earlier sessions (set from the checkpoint on resume)
         self.replace = False  # overwrite: the old run is deleted when training starts
+        self.checkpoint_meta = {}  # the metadata of the checkpoint to resume from, read once
         self.checkpoint = self._prepare(mode)
         self.evaluations = [] if self.replace else run_folder.read_jsonl(self.logs / run_folder.EVALUATIONS)
         self._started = None
@@ -121,13 +123,13 @@ class Run:
             raise RunExistsError(f"{out} holds files but no checkpoint to continue: choose another folder, or ask "
                                  "for mode='overwrite' to replace a course run.")
         if latest is not None:
-            run_folder.verified_snapshot(latest)
-            stored = stored_config(latest)
+            self.checkpoint_meta = run_folder.read_meta(latest)
+            stored = stored_config(latest, self.checkpoint_meta)
             differ = self.config.differences(stored)
             if differ:
                 raise RunExistsError(f"{out} holds a run with other settings ({'; '.join(differ)}): resume it as it "
                                      f"was ({stored.command()} --resume) or choose another folder.")
-            self.seconds_before = run_folder.read_meta(latest)["train_seconds"]
+            self.seconds_before = self.checkpoint_meta["train_seconds"]
         return latest
 
     def _start_folder(self) -> None:
@@ -138,7 +140,7 @@ class Run:
             self.replace = False
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.checkpoint is not None:
-            self._truncate_logs(run_folder.read_meta(self.checkpoint)["num_timesteps"])
+            self._truncate_logs(self.checkpoint_meta["num_timesteps"])
 
     def _truncate_logs(self, steps: int) -> None:
         """Drop the log rows written after the checkpoint (a kill between a log line and the next checkpoint)."""
@@ -156,7 +158,7 @@ class Run:
     # --- the model ---------------------------------------------------------------------------------------
     def load_checkpoint(self, venv):
         """The interrupted run's model and statistics (training mode) on ``venv``: step count and schedule kept.
-        The checkpoint's files were verified against the hashes recorded when it was written."""
+        Its files are verified here, just before unpickling, against the hashes recorded when it was written."""
         from utils.walkers.loading import load_vec_normalize
 
         folder = run_folder.verified_snapshot(self.checkpoint)
