@@ -54,19 +54,63 @@ def test_a_question_must_point_at_a_choice():
         Question("?", ["x"], answer=0, why="")
 
 
-@pytest.mark.parametrize("number", ["01", "02", "03"])
-def test_theory_notebooks_ask_their_quiz(number):
+def course_quizzes() -> dict[str, Quiz]:
+    """Every notebook's quiz, by notebook number: 01-04 in utils.theory.quizzes, 00, 05, 06 in utils.walkers.quizzes."""
+    from utils.theory import quizzes as theory
+    from utils.walkers import quizzes as walkers
+
+    return {name.removeprefix("QUIZ_"): getattr(module, name) for module in (theory, walkers)
+            for name in dir(module) if name.startswith("QUIZ_")}
+
+
+def right_is_longest(q: Question) -> bool:
+    """True when no wrong choice is longer than the right one (a tie counts: the length gives it away as well)."""
+    return len(q.choices[q.answer]) >= max(len(c) for i, c in enumerate(q.choices) if i != q.answer)
+
+
+def test_every_notebook_has_a_quiz():
+    assert sorted(course_quizzes()) == ["00", "01", "02", "03", "04", "05", "06"]
+
+
+@pytest.mark.parametrize("number", ["00", "01", "02", "03", "04", "05", "06"])
+def test_a_quiz_cannot_be_passed_by_picking_the_longest_choice_or_one_letter(number):
+    """The right answer is the longest choice in at most a third of a quiz's questions, and no letter holds the
+    right answer of more than a third of them (rounded up): the position and the length give nothing away."""
+    import math
+
+    quiz = course_quizzes()[number]
+    n = len(quiz.questions)
+    longest = [i for i, q in enumerate(quiz.questions, 1) if right_is_longest(q)]
+    assert len(longest) <= n / 3, f"QUIZ_{number}: the right answer is the longest choice in questions {longest}"
+    letters = [q.letters[q.answer] for q in quiz.questions]
+    top = max(set(letters), key=letters.count)
+    assert letters.count(top) <= math.ceil(n / 3), f"QUIZ_{number}: {letters.count(top)} of {n} answers are ({top})"
+
+
+def test_over_all_quizzes_the_longest_choice_is_right_at_most_30_percent_of_the_time():
+    questions = [q for quiz in course_quizzes().values() for q in quiz.questions]
+    share = sum(map(right_is_longest, questions)) / len(questions)
+    assert share <= 0.30, f"the right answer is the longest choice in {share:.0%} of {len(questions)} questions"
+
+
+def test_the_balance_check_catches_a_quiz_that_gives_itself_away():
+    """The rule above fails on the old habit: a detailed right answer among short distractors, always at (b)."""
+    telling = Question("?", ["no", "yes, and here is the careful reason why it is so", "maybe"], answer=1, why="")
+    assert right_is_longest(telling)
+    assert not right_is_longest(Question("?", ["a long but wrong explanation of it", "short, right"], 1, ""))
+
+
+@pytest.mark.parametrize("number", ["00", "01", "02", "03", "04", "05", "06"])
+def test_notebooks_ask_their_quiz(number):
     """The notebook imports its own quiz, and its answers cell has one "?" per question, numbered from 1."""
     import ast
 
     import nbformat
 
     from utils.course.notebooks import NOTEBOOKS
-    from utils.theory import quizzes
 
-    quiz = getattr(quizzes, f"QUIZ_{number}")
+    quiz = course_quizzes()[number]
     assert 3 <= len(quiz.questions) <= 5, "3 to 5 questions"
-    assert len({q.answer for q in quiz.questions}) > 1, "the right answers should not all sit at the same letter"
     book = nbformat.read(next(NOTEBOOKS.glob(f"{number}_*.ipynb")), as_version=4)
     sources = [c.source for c in book.cells if c.cell_type == "code"]
     assert any(f"import QUIZ_{number} as QUIZ" in s and "QUIZ.show()" in s for s in sources)

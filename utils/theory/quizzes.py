@@ -19,10 +19,11 @@ QUIZ_01 = Quiz([
     Question(
         "Why does weighting ∇log π(a_t|s_t) by the reward-to-go instead of the whole return keep the expectation of "
         "the gradient unchanged?",
-        ["The rewards before t are small next to the rewards after t",
-         "An action cannot change the rewards that came before it, and E_a[∇log π(a|s)] = 0, so the terms with "
-         "earlier rewards average to zero",
-         "It does not: reward-to-go is biased, but its variance is so much lower that it is worth it",
+        ["The rewards before t are small next to the rewards after t, so leaving them out moves the mean only a little",
+         "An action cannot change the rewards that came before it, and E_a[∇log π(a|s)] = 0, so those terms "
+         "average to zero",
+         "It does not: reward-to-go drops real terms of the return, so it is biased, but its variance is so much "
+         "lower that practitioners accept the bias",
          "Because γ < 1 makes the early rewards negligible"],
         answer=1,
         why="the dropped terms multiply ∇log π(a_t|s_t) by rewards that a_t could not have caused; their "
@@ -33,7 +34,8 @@ QUIZ_01 = Quiz([
         "Section 3 measures the cosine between a batch's gradient and a reference gradient from *held-out* "
         "episodes. What would go wrong with the mean of the pool the batches are cut from?",
         ["Nothing, it only saves collecting more episodes",
-         "The pool's mean is biased, because it uses reward-to-go",
+         "The pool's mean is biased, because it is built from reward-to-go weights rather than whole returns, so it "
+         "points away from ∇J",
          "The cosines would come out too low, since the pool is smaller",
          "Each batch is part of that mean and shares its noise, so the cosine would be flattered"],
         answer=3,
@@ -44,7 +46,7 @@ QUIZ_01 = Quiz([
         "A batch of episodes gives a gradient with signal-to-noise ratio 1. A step along it:",
         ["goes uphill on average, but its direction can be far from ∇J's",
          "points exactly along ∇J",
-         "is a random direction: it carries no information",
+         "is a random direction: with noise as large as the signal, the estimate carries no information about ∇J",
          "goes downhill as often as uphill"],
         answer=0,
         why="SNR 1 means ‖∇J‖² equals the expected ‖noise‖²: the estimate is unbiased, so its expected step is "
@@ -57,7 +59,8 @@ QUIZ_02 = Quiz([
         "An episode of CartPole stops at the 500-step time limit (truncated, not terminated). The TD target of "
         "its last step should be:",
         ["r_t: the episode is over, there is no future",
-         "r_t + γ V(first state of the next episode), since the environment has already reset",
+         "r_t + γ V(first state of the next episode), since the vectorised environment has already reset and that "
+         "is the observation it returns",
          "r_t + γ V(final observation): the state still had a future, we only stopped watching",
          "0, so that the critic learns nothing from a cut episode"],
         answer=2,
@@ -67,7 +70,8 @@ QUIZ_02 = Quiz([
     Question(
         "If the critic were exact (V = V^π), the TD error δ_t = r_t + γ V(s_{t+1}) − V(s_t) of one step would be:",
         ["an unbiased but noisy one-sample estimate of the advantage A^π(s_t, a_t)",
-         "exactly the advantage A^π(s_t, a_t), with no noise",
+         "exactly the advantage A^π(s_t, a_t), with no noise, because an exact critic removes the randomness of the "
+         "target",
          "always 0",
          "the reward-to-go from s_t"],
         answer=0,
@@ -78,10 +82,11 @@ QUIZ_02 = Quiz([
         "Why is the TD target y_t = r_t + γ V_w(s_{t+1}) held fixed (no gradient through V_w(s_{t+1})) in the "
         "critic's loss?",
         ["PyTorch cannot differentiate through the next state",
-         "It saves a backward pass, and the result is the same",
+         "It saves a backward pass through the critic, and since V_w(s_t) and V_w(s_{t+1}) share their weights, "
+         "the update comes out exactly the same",
          "V_w(s_{t+1}) is 0 at the end of every episode anyway",
-         "TD learning moves the prediction V_w(s_t) towards the target; a gradient through the target would let the "
-         "critic cut its error by dragging V_w(s_{t+1}) towards V_w(s_t) instead of learning returns"],
+         "The target is where V_w(s_t) should move; a gradient through it would let the critic shrink its error "
+         "by moving V_w(s_{t+1}) instead"],
         answer=3,
         why="the update is a semi-gradient on purpose: the target is a (better-informed) guess to move towards, "
             "not a quantity to change. Differentiating through it gives a different, worse-behaved rule.",
@@ -100,11 +105,12 @@ QUIZ_02 = Quiz([
     Question(
         "In CartPole every reward is +1, so every REINFORCE weight Ĝ_t is positive. With the TD error as the "
         "weight instead:",
-        ["every action taken still becomes more likely, just by less",
-         "an action becomes more likely if it turned out better than the critic expected, less likely if worse",
+        ["every action taken still becomes more likely, since all rewards are positive, but the ones followed by "
+         "small TD errors grow by less",
          "no action changes probability until the episode ends",
+         "an action becomes more likely if it turned out better than the critic expected, less likely if worse",
          "only the last action of each episode is updated"],
-        answer=1,
+        answer=2,
         why="δ_t compares what happened (r_t + γ V(s_{t+1})) with what the critic expected (V(s_t)); it is centred, "
             "so it can be negative and push a bad action's probability down, which Ĝ_t > 0 never does.",
     ),
@@ -112,15 +118,17 @@ QUIZ_02 = Quiz([
 
 QUIZ_03 = Quiz([
     Question(
-        "Which estimate of the advantage stays unbiased whatever the critic's errors?",
+        "Which advantage estimate, used as the weight of ∇log π(a_t|s_t), keeps the policy-gradient estimate "
+        "unbiased whatever the critic's errors?",
         ["The TD error r_t + γ V(s_{t+1}) − V(s_t)",
          "The 5-step return minus V(s_t)",
          "GAE with λ = 0.95",
          "The reward-to-go minus V(s_t)"],
         answer=3,
         why="subtracting any function of the state alone leaves the expected gradient unchanged "
-            "(E[∇log π(a|s) V(s)] = 0); the bootstrapped estimates put V(s_{t+n}) inside the weight itself, so V's "
-            "errors become bias (section 2's early-critic rows).",
+            "(E[∇log π(a|s) V(s)] = 0), even though Ĝ_t − V(s_t) is itself a biased estimate of A^π unless V = V^π; "
+            "the bootstrapped estimates put V(s_{t+n}) inside the weight, so V's errors bias the gradient "
+            "(section 2's early-critic rows).",
     ),
     Question(
         "A2C with n_steps = 5 and λ = 1, a rollout with no episode end. How many real rewards does the critic's "
@@ -143,22 +151,25 @@ QUIZ_03 = Quiz([
     Question(
         "In A2C's single RMSprop optimiser, actor and critic share no weights. Multiplying vf_coef by 10 makes "
         "the critic's parameter updates:",
-        ["about 10 times larger", "about 10 times smaller",
+        ["about 10 times larger: the critic's loss, and so its gradient, is multiplied by 10, and the optimiser's "
+         "step follows the gradient's size",
+         "about 10 times smaller",
          "barely different: RMSprop divides each gradient by its running root-mean-square, so a constant scale "
          "mostly cancels",
          "larger for the actor instead"],
         answer=2,
         why="RMSprop's step is gradient / √(running mean of gradient²): scaling the critic's gradient by 10 scales "
-            "both, and only ε is left to notice (section 4 measured one step for three values of vf_coef).",
+            "both, and only ε (and the shared gradient clipping) is left to notice (section 4 measures it).",
     ),
     Question(
         "Why does A2C take 5 steps in each of 8 environments rather than 40 steps in one?",
-        ["Steps from 8 environments are at different moments of different episodes, so the 40 samples are far less "
-         "correlated than 40 consecutive steps of one episode",
-         "GAE cannot be computed on a single environment",
-         "Each environment runs a different copy of the policy",
+        ["GAE cannot be computed on a single environment",
+         "Steps of 8 environments come from different moments of different episodes: a far less correlated batch "
+         "than 40 consecutive steps",
+         "Each environment runs its own copy of the policy with its own parameters, and averaging the 8 copies' "
+         "gradients lowers the variance of the update",
          "One environment cannot produce 40 steps between updates"],
-        answer=0,
+        answer=1,
         why="consecutive states of one episode are nearly the same, so 40 of them carry little more information "
             "than a few; parallel environments give a more varied batch at the same cost (exercise 4 tries it).",
     ),
@@ -169,10 +180,11 @@ QUIZ_04 = Quiz([
         "A policy outputs a mean μ(s) and a log-std for the walker's 6 joints. Why is log π(a|s) a *sum* over the "
         "6 joints?",
         ["Because A2C's loss averages over the batch",
-         "Given s the 6 Gaussians are independent, so the density is their product and its logarithm the sum",
-         "It should be the mean over the joints, so that the loss does not grow with the number of joints",
-         "Because the entropy bonus is a sum"],
-        answer=1,
+         "It should be the mean over the joints, so that the loss does not grow with the number of joints; SB3 "
+         "sums only because its entropy bonus is a sum",
+         "Because the entropy bonus is a sum",
+         "Given s the 6 Gaussians are independent, so the density is their product and its logarithm the sum"],
+        answer=3,
         why="a diagonal covariance makes the joints independent given s: π(a|s) = Π_i N(a_i; μ_i, σ_i²), so "
             "log π = Σ_i log N(a_i; μ_i, σ_i²) (section 1 checked it against torch.distributions).",
     ),
@@ -195,9 +207,10 @@ QUIZ_04 = Quiz([
     Question(
         "Under gSDE with sde_sample_freq=-1, why is the noise of consecutive steps strongly correlated (section 2), "
         "and why is its size not exp(log_std_init)?",
-        ["Because gSDE adds the same constant vector at every step, scaled by exp(log_std_init)",
-         "Because the noise is Θᵀz(s) with weights Θ drawn once per rollout: close states give close noise, and its "
-         "std is ‖z(s)‖·exp(log_std_init)",
+        ["Because gSDE adds the same constant noise vector at every step of a rollout, and SB3 scales that vector "
+         "by exp(log_std_init) divided by the number of joints",
+         "The noise is Θᵀz(s) with Θ drawn once per rollout: close states give close noise; its std is "
+         "‖z(s)‖·exp(log_std_init)",
          "Because SB3 smooths the actions with a moving average, which also shrinks them",
          "Because gSDE only explores through the entropy bonus"],
         answer=1,
