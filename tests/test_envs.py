@@ -133,6 +133,25 @@ def test_record_video_writes_an_mp4_with_one_frame_per_step(tmp_path):
         record_video("Walker2DBulletEnv-v0", path=tmp_path / "none.mp4", steps=0)
 
 
+
+def test_show_video_is_a_light_gif_written_under_runs_not_beside_the_mp4(tmp_path, monkeypatch):
+    from PIL import Image as PILImage
+
+    import utils.course.session as session
+    from utils.walkers.video import show_video, to_gif
+
+    monkeypatch.setattr(session, "RUNS", tmp_path / "runs")
+    mp4 = record_video("Walker2DBulletEnv-v0", path=tmp_path / "agent" / "replay.mp4", steps=120, seed=0)["path"]
+    shown = show_video(mp4, seconds=1.0, width=160)
+    assert shown.format == "gif" and shown.data[:6] in (b"GIF87a", b"GIF89a")
+    assert sorted(p.name for p in (tmp_path / "agent").iterdir()) == ["replay.mp4"], "nothing written beside the MP4"
+    (gif,) = (tmp_path / "runs" / "gifs").iterdir()
+    with PILImage.open(gif) as image:
+        assert image.size == (160, 120) and image.n_frames == 15  # 1 s of 60 fps, every 4th frame
+    assert len(shown.data) < 200_000
+    with pytest.raises(ValueError, match="no frame between 5.0 s"):
+        to_gif(mp4, tmp_path / "x.gif", start=5.0)
+
 # --- utils.course.smoke -----------------------------------------------------------------------------------
 def test_budget_respects_the_smoke_switch(monkeypatch):
     monkeypatch.setenv(SMOKE_VARIABLE, "1")

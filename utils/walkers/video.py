@@ -1,4 +1,4 @@
-"""Recording a policy as an MP4 and showing it inline (introduced in notebook 00).
+"""Recording a policy as an MP4 and showing it inline as a GIF (introduced in notebook 00).
 
 A policy is ``None`` (uniform random actions), any ``callable(obs) -> action``, or an SB3 model (played
 deterministically). Agents trained with ``VecNormalize`` act on normalised observations: pass the frozen
@@ -52,16 +52,29 @@ def record_video(env_id: str, policy=None, path: str | Path = "video.mp4", steps
     return {"path": path, "frames": len(frames), "episode_returns": returns, "unfinished_return": episode_return}
 
 
-def show_video(path: str | Path, width: int = 480):
-    """An inline, looping HTML5 video for a notebook (the file is embedded, so it survives export)."""
-    from IPython.display import Video
+def show_video(path: str | Path, seconds: float = 6.0, width: int = 240):
+    """The first ``seconds`` of the MP4 at ``path`` as an inline, looping GIF, ``width`` pixels wide.
 
-    return Video(str(path), embed=True, width=width, html_attributes="controls autoplay loop muted")
+    A GIF, not an embedded MP4, because notebooks are committed with their outputs: GitHub and Colab show a GIF
+    before anything runs, and six seconds weigh about 1 MB where the embedded MP4s weighed several. The GIF is
+    written under ``runs/gifs/`` (never beside the MP4, which may sit in a shipped agent's folder).
+    """
+    import hashlib
+
+    from IPython.display import Image
+
+    from utils.course.session import RUNS
+
+    path = Path(path)
+    tag = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
+    gif = to_gif(path, RUNS / "gifs" / f"{path.stem}-{tag}.gif", seconds=seconds, start=0.0, width=width)
+    return Image(data=gif.read_bytes(), format="gif", width=width)
 
 
 def to_gif(mp4: str | Path, gif: str | Path, seconds: float = 3.0, start: float = 2.0, every: int = 4,
-           width: int = 200) -> Path:
-    """A short, light GIF cut from an MP4 (for READMEs): ``seconds`` from ``start``, every ``every``-th frame."""
+           width: int = 200, colours: int = 32) -> Path:
+    """A short, light GIF cut from an MP4 (the README's GIFs and :func:`show_video`): ``seconds`` from ``start``,
+    every ``every``-th frame, ``width`` pixels wide, one palette of ``colours`` colours for all frames."""
     from PIL import Image
 
     reader = imageio.get_reader(str(mp4))
@@ -71,7 +84,13 @@ def to_gif(mp4: str | Path, gif: str | Path, seconds: float = 3.0, start: float 
     for i, frame in enumerate(reader):
         if first <= i < last and (i - first) % every == 0:
             image = Image.fromarray(frame)
-            frames.append(np.asarray(image.resize((width, width * image.height // image.width))))
+            frames.append(image.resize((width, width * image.height // image.width)))
     reader.close()
-    imageio.mimwrite(str(gif), frames, duration=every / fps, loop=0)
+    if not frames:
+        raise ValueError(f"{mp4}: no frame between {start} s and {start + seconds} s; is the video that short?")
+    palette = frames[len(frames) // 2].quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
+    frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    Path(gif).parent.mkdir(parents=True, exist_ok=True)
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=round(1000 * every / fps),
+                   loop=0, optimize=True)
     return Path(gif)
