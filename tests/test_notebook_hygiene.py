@@ -1,11 +1,11 @@
-"""Every notebook follows the template, is committed clean, and agrees with the one repository slug."""
+"""Every notebook follows the template, is committed with its full-mode outputs, and agrees with the one repository slug."""
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from utils.course.notebooks import BADGE_PATTERN, NOTEBOOKS, ROOT, badge, is_setup_cell, setup_cell
+from utils.course.notebooks import BADGE_PATTERN, NOTEBOOKS, ROOT, badge, code_sha256, is_setup_cell, setup_cell
 
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 TOKEN = re.compile(r"hf_[A-Za-z0-9]{20,}|api[_-]?key\s*=\s*['\"][^'\"]{8,}", re.I)
@@ -20,10 +20,37 @@ def nb(request):
     return request.param, nbformat.read(request.param, as_version=4)
 
 
-def test_committed_without_outputs(nb):
+def test_stored_outputs_come_from_a_full_mode_run_of_the_current_code(nb):
+    """Committed with the outputs of `make executed-notebooks`: full mode, every code cell run, no error, and made
+    from the code cells as they are now (their hash is stored at execution)."""
     path, book = nb
-    dirty = [i for i, c in enumerate(book.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not dirty, f"{path.name}: cells {dirty} hold outputs; run `make clean-notebooks`"
+    course = book.metadata.get("course", {})
+    assert course.get("mode") == "full", f"{path.name}: no full-mode outputs stored; run `make executed-notebooks`"
+    assert course.get("code_sha256") == code_sha256(book), (
+        f"{path.name}: code cells changed since its outputs were made; run `make executed-notebooks`")
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code if c.source.strip()), f"{path.name}: some code cells never ran"
+    errors = [i for i, c in enumerate(book.cells) for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, f"{path.name}: cells {errors} stored an error"
+    setup = next(c for c in code if is_setup_cell(c))
+    printed = "".join(o.get("text", "") for o in setup.outputs if o.output_type == "stream")
+    assert "Mode: full" in printed, f"{path.name}: the set-up cell did not print full mode: {printed[-200:]!r}"
+
+
+def test_stored_outputs_hold_no_video_and_no_widget(nb):
+    """Videos are GIFs (`show_video`), progress bars are their final text: what GitHub and Colab can show."""
+    path, book = nb
+    assert "widgets" not in book.metadata, f"{path.name}: widget state stored"
+    for i, cell in enumerate(book.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            assert not [m for m in data if m.startswith("video/") or "widget" in m], f"{path.name} cell {i}: {list(data)}"
+            assert "<video" not in str(data.get("text/html", "")), f"{path.name} cell {i}: an embedded video"
+
+
+def test_the_notebooks_folder_stays_under_25_MB():
+    size = sum(p.stat().st_size for p in NOTEBOOKS.rglob("*") if p.is_file())
+    assert size < 25e6, f"notebooks/ weighs {size / 1e6:.1f} MB"
 
 
 def test_no_secrets(nb):

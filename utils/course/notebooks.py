@@ -1,14 +1,19 @@
-"""Notebook plumbing: the canonical set-up cell, Colab badges from one repository slug, output stripping.
+"""Notebook plumbing: the canonical set-up cell, Colab badges from one repository slug, executed outputs.
 
-``python -m utils.course.notebooks --strip notebooks/*.ipynb`` removes outputs and execution counts;
-``python -m utils.course.notebooks --badges`` rewrites every badge and set-up cell from ``[tool.course]`` in
-``pyproject.toml``. The tests check that notebooks agree with both.
+``python -m utils.course.notebooks --execute notebooks/*.ipynb`` (``make executed-notebooks``) runs notebooks in
+full mode and stores their outputs, with the hash of the code cells that made them, so that they read as a
+tutorial on GitHub and Colab; ``--strip`` removes outputs (while editing); ``--badges`` rewrites every badge and
+set-up cell from ``[tool.course]`` in ``pyproject.toml``. The tests check that notebooks agree with all three.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import re
+import time
 import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -80,10 +85,86 @@ def strip(path: Path) -> bool:
             cell.outputs, cell.execution_count = [], None
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
+    nb.metadata.pop("course", None)
     after = nbformat.writes(nb)
     if after != before:
         Path(path).write_text(after + "\n" if not after.endswith("\n") else after)
     return after != before
+
+
+def code_sha256(nb) -> str:
+    """The SHA-256 of a notebook's code cells, in order: what its stored outputs were made from."""
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            digest.update(cell.source.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _bar_text(model_id: str, state: dict) -> str | None:
+    """The last text of a tqdm notebook bar (an HBox of HTML, FloatProgress, HTML) from the stored widget state;
+    None for a bar that was hidden when it closed (``leave=False``) or whose state is gone."""
+    import html
+
+    def model(reference: str) -> dict:
+        return state.get(str(reference).removeprefix("IPY_MODEL_"), {}).get("state", {})
+
+    box = model(model_id)
+    if not box or model(box.get("layout", "")).get("visibility") == "hidden":
+        return None
+    texts = [model(child).get("value") for child in box.get("children", [])]
+    text = " ".join(html.unescape(v) for v in texts if isinstance(v, str) and v)
+    return text.replace("\u2007", " ").strip() or None
+
+
+def widgets_to_text(nb) -> None:
+    """Replace widget outputs (tqdm's notebook bars) by the text of their last state, drop hidden ones and the
+    widget state: GitHub and Colab show a stored widget as nothing or as ``HBox(children=...)``."""
+    state = nb.metadata.pop("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+            if view is not None:
+                text = _bar_text(view.get("model_id", ""), state)
+                if text is None:
+                    continue
+                output["data"] = {"text/plain": text}
+            kept.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = kept
+
+
+def execute(path: Path) -> float:
+    """Run ``path`` in full mode in a fresh kernel, store its outputs and ``metadata.course``; return the seconds.
+
+    The stored metadata says the mode, the hash of the code cells (:func:`code_sha256`), the wall-clock, the date,
+    the machine's cores and its load when the run ended; each cell's own timing stays in its ``execution`` metadata.
+    """
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    env = {"COURSE_SMOKE": "0", "MPLBACKEND": None}
+    saved = {k: os.environ.get(k) for k in env}
+    for key, value in env.items():
+        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    start = time.monotonic()
+    try:
+        NotebookClient(nb, timeout=None, kernel_name="python3", record_timing=True,
+                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    seconds = time.monotonic() - start
+    widgets_to_text(nb)
+    nb.metadata["course"] = {"mode": "full", "code_sha256": code_sha256(nb), "seconds": round(seconds),
+                             "executed": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                             "cores": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2)}
+    nbformat.write(nb, path)
+    return seconds
 
 
 def sync_badges(paths) -> None:
@@ -103,11 +184,21 @@ def sync_badges(paths) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m utils.course.notebooks")
-    parser.add_argument("--strip", action="store_true", help="remove outputs and execution counts")
+    parser.add_argument("--execute", action="store_true", help="run in full mode and store the outputs (minutes each)")
+    parser.add_argument("--strip", action="store_true", help="remove outputs and execution counts (while editing)")
     parser.add_argument("--badges", action="store_true", help="rewrite badges and set-up cells from pyproject.toml")
     parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    from nbclient.exceptions import CellExecutionError
+
     paths = args.paths or sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.execute:
+        for path in paths:
+            print(f"executing {path} in full mode ...", flush=True)
+            try:
+                print(f"{path}: {execute(path) / 60:.1f} min", flush=True)
+            except CellExecutionError as error:
+                raise SystemExit(f"{path}: a cell failed, outputs not stored: {str(error).strip().splitlines()[-1]}")
     if args.strip:
         for path in paths:
             if strip(path):
