@@ -35,9 +35,11 @@ def test_every_choice_case_separates_the_pass_score_from_the_mean_and_from_the_s
         assert by_pass == expected != by_mean and expected != by_spread, candidates
 
 
-def test_the_reference_passes_the_checker(capsys):
+def test_the_reference_passes_the_checker_and_is_the_code_it_prints(capsys):
     assert check_choose_policy(choose_policy) is True
     one_line(capsys, "✓")
+    exercises.solution_choose_policy()
+    assert capsys.readouterr().out.strip() == exercises.CHOOSE_SOLUTION.strip()
 
 
 @pytest.mark.parametrize("wrong, named", [

@@ -5,17 +5,17 @@ positionally, prints ONE line, starting with "✓" when the answer is right or w
 differs, and its likely cause) when it is wrong, and returns ``True``/``False``. It never raises for a wrong answer;
 a stub that still raises ``NotImplementedError`` is reported as "✗ not written yet: <hint>".
 
-The reference solutions stay hidden until asked for: ``solution_a2c()`` and ``solution_frozen_eval_env()`` print
-them. Each is defined from the very text it prints (``A2C_SOLUTION``, ``FROZEN_EVAL_SOLUTION``), so what is shown
+The reference solutions stay hidden until asked for: ``solution_a2c()``, ``solution_frozen_eval_env()`` and
+``solution_choose_policy()`` print them. Each is defined from the very text it prints (``*_SOLUTION``), so what is shown
 is what the checkers and ``tests/test_pipeline.py`` run.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from utils.walkers.scoring import pass_score
 
 _IMPORTS = """\
+import numpy as np
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import LinearSchedule
@@ -235,9 +235,18 @@ CHOICE_CASES = [  # in each, the highest mean is not the highest pass score, nor
 ]
 
 
-def choose_policy(candidates: dict[str, list[float]]) -> str:
-    """Reference solution: the candidate with the highest pass score (mean - std of its episode returns)."""
-    return max(candidates, key=lambda name: pass_score(candidates[name]))
+CHOOSE_SOLUTION = '''\
+def choose_policy(candidates):
+    """The candidate with the highest pass score: mean - std of its episode returns."""
+    return max(candidates, key=lambda name: np.mean(candidates[name]) - np.std(candidates[name]))
+'''
+choose_policy = _define(CHOOSE_SOLUTION, "choose_policy")
+"""Reference solution of the exercise "which policy would you ship?" (the code ``solution_choose_policy()`` prints)."""
+
+
+def solution_choose_policy() -> None:
+    """Print the reference solution of the ``choose_policy`` exercise."""
+    print(CHOOSE_SOLUTION)
 
 
 def check_choose_policy(fn) -> bool:
