@@ -3,8 +3,10 @@
 Introduced in notebook 05. A Bullet walker earns +1 per step for staying upright (the alive bonus), so a
 policy that stands still for 1000 steps scores about 1000 without moving. :class:`WalkingMonitor` records,
 at the end of every episode, how far the torso moved forward and whether the episode ended in a fall;
-:class:`ScaleAliveBonus` is the training-only reward change that removes that trap (evaluation always uses
-the environment's own reward).
+:class:`ScaleAliveBonus` is the training-only reward change that makes standing still pay less than walking
+(evaluation always uses the environment's own reward). It is reward shaping that is not potential-based (Ng, Harada
+& Russell 1999): the return it removes grows with the episode's length, so it can change which policy is optimal.
+Notebook 05 counts how many training seeds walked with it; not all did.
 """
 from __future__ import annotations
 
@@ -47,7 +49,9 @@ class ScaleAliveBonus(gym.Wrapper):
     """Training-only reward: the alive bonus counts ``scale`` instead of 1 (``reward - (1 - scale) * alive``).
 
     With ``scale=1`` this is the environment's own reward. Models never see this wrapper: it changes what
-    training optimises, and every published score comes from the unmodified environment.
+    training optimises, and every published score comes from the unmodified environment. Not potential-based
+    shaping: with ``scale < 1`` every step the robot stays up costs ``1 - scale`` (and a fall's -1 shrinks the same
+    way), so the optimal policy of the training reward need not be the environment's.
     """
 
     def __init__(self, env: gym.Env, scale: float):
