@@ -121,9 +121,11 @@ def test_the_frozen_env_reference_passes_and_is_the_code_it_prints(stats, capsys
 @pytest.mark.parametrize("mistake, message", [
     ("training", "still training"), ("norm_reward", "still normalised"), ("seed", "seeded"),
     ("training_env", "training environment"), ("env_id", "do not fit this environment"),
-    ("no_stats", "needs its normalisation statistics"),
+    ("no_stats", "needs its normalisation statistics"), ("training_reward", "training reward (ScaleAliveBonus)"),
 ])
 def test_each_frozen_env_mistake_is_named(stats, mistake, message, capsys):
+    from stable_baselines3.common.vec_env import VecNormalize
+
     from utils.walkers.envs import make_vec
 
     training_env = frozen_eval_env(stats, ENV, 0)
@@ -133,6 +135,8 @@ def test_each_frozen_env_mistake_is_named(stats, mistake, message, capsys):
             return training_env
         if mistake == "no_stats":
             return make_vec(env_id, n_envs=1, seed=seed)
+        if mistake == "training_reward":
+            return VecNormalize.load(str(path), make_vec(env_id, n_envs=1, seed=seed, alive_bonus=0.25))
         env = frozen_eval_env(path, "HopperBulletEnv-v0" if mistake == "env_id" else env_id,
                               seed + 1 if mistake == "seed" else seed)
         if mistake in ("training", "norm_reward"):

@@ -173,8 +173,8 @@ def solution_frozen_eval_env() -> None:
 
 def check_frozen_eval_env(fn, stats_path, env_id: str, training_env=None) -> bool:
     """Run a learner's ``fn(stats_path, env_id, seed)`` and name the classic mistakes of an evaluation environment:
-    the training environment, another env id, no statistics, statistics still training, rewards still normalised,
-    other statistics than the saved ones, another seed."""
+    the training environment, another env id, no statistics, the training reward, statistics still training,
+    rewards still normalised, other statistics than the saved ones, another seed."""
     from stable_baselines3.common.vec_env import VecNormalize
 
     seed = 12_345
@@ -201,6 +201,12 @@ def check_frozen_eval_env(fn, stats_path, env_id: str, training_env=None) -> boo
         if ids != {env_id}:
             print(f"✗ the environment is {', '.join(sorted(ids)) or 'of no registered id'}, not {env_id}: build it "
                   "with the env_id you are given.")
+            return False
+        from utils.walkers.walking import ScaleAliveBonus
+
+        if any(env.env_is_wrapped(ScaleAliveBonus)):
+            print("✗ the environment still has the training reward (ScaleAliveBonus): evaluate on the environment's "
+                  "own reward, without wrapper_class.")
             return False
         if env.training:
             print("✗ the statistics are still training: every evaluation step would move the running means, so the "
