@@ -1,6 +1,7 @@
 """Diagrams drawn with matplotlib, so the course needs no image files.
 
-Introduced in notebook 02 (the actor-critic loop); notebook 03 adds what a rollout's targets are made of.
+Introduced in notebook 02 (the actor-critic loop); notebook 03 adds what a rollout's targets are made of, notebook 04
+the environment stack SB3 trains on.
 """
 from __future__ import annotations
 
@@ -88,4 +89,48 @@ def rollout_targets(ax=None, n_steps: int = 5, gamma: float = 0.99, lam: float =
     ax.grid(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return ax
+
+
+def wrapper_stack(ax=None, alive_bonus: float = 0.25):
+    """The environment stack SB3's A2C trains on in notebooks 04-06, bottom (the simulator) to top (the learner), and
+    which reward leaves each layer. The order is :func:`utils.walkers.envs.make_vec`'s (``make_vec_env`` puts its
+    ``wrapper_class`` outside ``Monitor``) and the run's ``VecNormalize``; notebook 04 prints the chain of a real one.
+    Introduced in notebook 04."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 7.2))
+    layers = [  # (box text, colour, what the layer does to the reward)
+        ("gym.make(env_id): the walker\n+ TimeLimit (1000 steps)", "#dfe9f5",
+         r"$r_t$ = the environment's reward: the sum of its five terms (notebook 00)"),
+        ("QuietFirstReset, WalkingMonitor\n(the course's)", "#eeeeee",
+         r"$r_t$ unchanged; WalkingMonitor adds info['walking'] (distance, fall)"),
+        ("Monitor (SB3)", "#e3f2df",
+         r"$r_t$ unchanged; at an episode's end info['episode']['r'] = $\sum_t r_t$:" + "\n"
+         + "the environment's own return, what ep_rew_mean and the course's logs report"),
+        (f"ScaleAliveBonus(scale={alive_bonus:g})\nonly when alive_bonus != 1", "#fbe7d3",
+         r"$r'_t = r_t - (1 - \mathrm{scale})\cdot\mathrm{alive}_t$: the training reward" + "\n"
+         + "(the environment's own reward when alive_bonus = 1: no wrapper)"),
+        ("DummyVecEnv / SplitVecEnv\nn_envs copies, auto-reset", "#eeeeee",
+         r"the $r'_t$ of every copy, side by side"),
+        ("VecNormalize\n(norm_obs, norm_reward)", "#f5dfe9",
+         r"$r'_t\,/\sqrt{\mathrm{Var}[\text{discounted return of } r'] + \epsilon}$, clipped to $\pm 10$;" + "\n"
+         + "observations standardised too. get_original_reward() gives $r'_t$ back"),
+        ("A2C (the learner)", "#fff6cc",
+         "trains on VecNormalize's output: its rollout buffer holds the normalised reward;\n"
+         "its logger's ep_rew_mean reads Monitor's info['episode']"),
+    ]
+    x, width, height, gap = 2.5, 4.6, 0.95, 0.45
+    for k, (text, color, reward) in enumerate(layers):
+        y = k * (height + gap)
+        _box(ax, (x, y), text, color, width=width, height=height)
+        ax.text(x + width / 2 + 0.5, y, reward, ha="left", va="center", fontsize=9.5)
+        if k:
+            ax.add_patch(FancyArrowPatch((x, y - height / 2 - gap + 0.05), (x, y - height / 2 - 0.08),
+                                         arrowstyle="-|>", mutation_scale=14, linewidth=1.3, color="black"))
+    ax.text(x - width / 2 - 0.25, (len(layers) - 1) * (height + gap) / 2, "obs, reward, done, info flow up",
+            rotation=90, ha="center", va="center", fontsize=9, color="grey")
+    ax.set_xlim(-0.3, 14.5)
+    ax.set_ylim(-height, len(layers) * (height + gap) - gap / 2)
+    ax.axis("off")
+    ax.set_title("The stack SB3's A2C trains on: Monitor logs the environment's reward, the learner trains on another")
     return ax
