@@ -85,20 +85,66 @@ def test_rerun_command_replaces_out_and_budget(study, tmp_path):
     assert "use_sde=false" in words
 
 
-def test_separation_chance():
+def test_separation_chance(capsys):
     assert ablations.separation_chance(2) == pytest.approx(1 / 3)
     assert ablations.separation_chance(5) == pytest.approx(2 / math.comb(10, 5))
-    ablations.check_separation_chance(ablations.separation_chance)
-    with pytest.raises(AssertionError, match="both directions"):
-        ablations.check_separation_chance(lambda n: 1 / math.comb(2 * n, n))
+    assert ablations.check_separation_chance(ablations.separation_chance) is True
+    assert capsys.readouterr().out.startswith("✓")
+    for wrong, named in ((lambda n: 1 / math.comb(2 * n, n), "one direction only"),
+                         (lambda n: 2 * math.factorial(n) / math.factorial(2 * n), "one exact order"),
+                         (lambda n: 0.5 ** (2 * n - 1), "fair coin"),
+                         (lambda n: 0.3, "not one of the usual mistakes"),
+                         (lambda n: "a third", "not a number")):
+        assert ablations.check_separation_chance(wrong) is False
+        out = capsys.readouterr().out
+        assert out.startswith("✗ ") and named in out and out.count("\n") == 1, out
 
 
-def test_explained_variance_checker():
+def _stub(*_):
+    raise NotImplementedError("Hint: count the orderings.")
+
+
+def test_checkers_report_a_stub_and_an_error_in_one_line(capsys):
+    for check in (ablations.check_separation_chance, ablations.check_explained_variance):
+        assert check(_stub) is False
+        assert capsys.readouterr().out.startswith("✗ not written yet: Hint: count the orderings.")
+        assert check(lambda *args: 1 / 0) is False
+        assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_explained_variance_checker(capsys):
     from stable_baselines3.common.utils import explained_variance
 
-    ablations.check_explained_variance(explained_variance)
-    with pytest.raises(AssertionError, match="variance of the returns"):
-        ablations.check_explained_variance(lambda v, r: 1 - np.var(r - v) / np.var(v))
+    assert ablations.check_explained_variance(explained_variance) is True
+    assert ablations.check_explained_variance(lambda v, r: 1 - np.var(r - v, ddof=1) / np.var(r, ddof=1)) is True
+    assert capsys.readouterr().out.count("✓") == 2
+    mse = ablations.check_explained_variance(lambda v, r: 1 - np.mean((r - v) ** 2) / np.var(r))
+    out = capsys.readouterr().out
+    assert mse is False and "1 - MSE / Var[returns]" in out and "zero mean" in out
+    for wrong, named in ((lambda v, r: 1 - np.var(r - v) / np.var(v), "variance of the predictions"),
+                         (lambda r, v: 1 - np.var(r - v) / np.var(r), "swapped the arguments"),
+                         (lambda v, r: np.var(v) / np.var(r), "Var[values] / Var[returns]"),
+                         (lambda v, r: np.var(r - v) / np.var(r), "1 minus it"),
+                         (lambda v, r: np.corrcoef(v, r)[0, 1] ** 2, "squared correlation"),
+                         (lambda v, r: 0.5, "not one of the usual mistakes"),
+                         (lambda v, r: None, "return one number")):
+        assert ablations.check_explained_variance(wrong) is False
+        out = capsys.readouterr().out
+        assert out.startswith("✗ ") and named in out and out.count("\n") == 1, out
+
+
+def test_equal_wall_clock_and_recipe_names(study):
+    table = ablations.evaluations(study)
+    assert table["wall"].isna().all()  # the fake logs have no clock
+    table["wall"] = table["steps"] * 1.0
+    assert set(ablations.within(table, 150)["steps"]) == {100}
+    line = ablations.verdict(ablations.within(table, 150), "no-gsde", key="final")
+    assert "final return 300 vs 550" in line
+    assert ablations.plot_against_wall(table, ["recipe", "no-gsde"]).get_xlabel().startswith("minutes")
+    named = ablations.describe({"n_envs": 8, "n_steps": 4, "lr_schedule": "linear", "learning_rate": 0.00096,
+                                "use_sde": True, "norm_obs": True, "norm_reward": False})
+    assert named == {"shape": "8 × 4", "alive_bonus": 1.0, "lr": "linear 0.00096", "noise": "gSDE",
+                     "vecnormalize": "obs"}
 
 
 def test_verdict_says_separated_or_overlapping(study):
@@ -117,3 +163,19 @@ def test_per_seed_late_is_the_mean_of_the_last_three(study):
     seeds = ablations.per_seed(ablations.evaluations(study)).set_index(["variant", "seed"])
     assert seeds.loc[("recipe", 1), "late"] == pytest.approx((600 + 1200) / 2)
     assert seeds.loc[("recipe", 1), "best"] == 1200 and seeds.loc[("recipe", 1), "distance"] == 7.0
+
+
+def test_plot_beside_and_the_live_comparison():
+    from types import SimpleNamespace
+
+    from utils.walkers.figures import LiveComparison, plot_beside
+
+    references = {"recipe seed 0": [{"steps": 100, "mean": 1.0}, {"steps": 200, "mean": 2.0}],
+                  "recipe seed 1": [{"steps": 100, "mean": 1.5}],
+                  "shipped (dashed)": [{"steps": 100, "mean": 3.0}]}
+    ax = plot_beside([{"steps": 100, "mean": 0.5}], references, total_steps=200)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["recipe, one line per seed", "shipped", "your run"]
+    assert ax.get_lines()[2].get_linestyle() == "--"
+    evaluations = SimpleNamespace(evaluations_timesteps=[100], evaluations_results=[[1.0, 3.0]])
+    live = LiveComparison(evaluations, references, 200, "AntBulletEnv-v0")
+    assert live.records() == [{"steps": 100, "mean": 2.0, "std": 1.0}]

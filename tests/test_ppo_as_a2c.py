@@ -32,3 +32,34 @@ def test_learning_curve_records_evaluations():
                              eval_episodes=1)
     assert [r["steps"] for r in records] == [8, 16]
     assert {"mean", "std", "distance", "falls"} <= set(records[0])
+
+
+def test_learning_curve_records_its_clock_and_reports_each_evaluation():
+    seen = []
+    records = learning_curve("a2c", TINY, "AntBulletEnv-v0", steps=16, eval_every=8, eval_episodes=1,
+                             on_record=seen.append)
+    assert seen == records
+    assert all(0 <= r["train_wall"] <= r["wall"] for r in records)  # training time excludes the evaluations
+    assert records[0]["wall"] <= records[1]["wall"]
+
+
+def test_the_script_writes_finished_runs_the_ablation_reader_reads(tmp_path):
+    """scripts/ppo_epochs_spider.py with a tiny budget: both arms, their run.json, nothing left partial."""
+    import json
+    import subprocess
+    import sys
+
+    from utils.course.session import ROOT
+    from utils.walkers import ablations
+
+    done = subprocess.run([sys.executable, "scripts/ppo_epochs_spider.py", "--steps", "64", "--seeds", "0",
+                           "--eval-every", "32", "--eval-episodes", "1", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = ablations.runs(tmp_path)
+    assert sorted(found) == ["a2c-1-epoch", "ppo-4-epochs-clip0.2"] and list(found["a2c-1-epoch"]) == [0]
+    assert not list(tmp_path.glob("*/seed*/evaluations.partial.jsonl"))
+    setup = json.loads((found["ppo-4-epochs-clip0.2"][0] / "run.json").read_text())
+    assert setup["n_epochs"] == 4 and setup["clip_range"] == 0.2 and setup["recipe"]["parallel"] is False
+    table = ablations.evaluations(tmp_path)
+    assert list(table[table["variant"] == "a2c-1-epoch"]["steps"]) == [32, 64] and table["wall"].notna().all()

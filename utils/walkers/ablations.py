@@ -12,6 +12,7 @@ import json
 import math
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -52,12 +53,49 @@ def change(study: Path, variant: str) -> str:
 
 
 def evaluations(study: Path = STUDY) -> pd.DataFrame:
-    """Every periodic evaluation of every run, one row each: variant, seed, steps, mean, std, distance, falls."""
+    """Every periodic evaluation of every run, one row each: variant, seed, steps, mean, std, distance, falls, and
+    ``wall``: the run's seconds of training when it was made, evaluations excluded (``utils.train``'s clock; the
+    ``train_wall`` of ``scripts/ppo_epochs_spider.py``'s logs), NaN where a log has none."""
     rows = []
     for variant, seeds in runs(study).items():
         for seed, folder in seeds.items():
-            rows += [{"variant": variant, "seed": seed, **record} for record in read_jsonl(folder / EVALUATIONS)]
-    return pd.DataFrame(rows, columns=["variant", "seed", "steps", "mean", "std", "distance", "falls"])
+            for record in read_jsonl(folder / EVALUATIONS):
+                record = dict(record)
+                if "train_wall" in record:
+                    record["wall"] = record["train_wall"]
+                rows.append({"variant": variant, "seed": seed, **record})
+    return pd.DataFrame(rows, columns=["variant", "seed", "steps", "mean", "std", "distance", "falls", "wall"])
+
+
+def describe(recipe: dict) -> dict:
+    """The values that name an A2C recipe in notebook 06's tables (from a ``run.json``'s ``recipe``): the batch shape
+    (copies × steps per copy), the training reward's alive bonus (1: the environment's own reward; recipes saved
+    before the field existed trained with 1), the learning-rate schedule, the exploration noise, VecNormalize."""
+    normalised = [name for name in ("obs", "reward") if recipe.get(f"norm_{name}", True)]
+    return {"shape": f"{recipe['n_envs']} × {recipe['n_steps']}", "alive_bonus": recipe.get("alive_bonus", 1.0),
+            "lr": f"{recipe['lr_schedule']} {recipe['learning_rate']:g}",
+            "noise": "gSDE" if recipe.get("use_sde", True) else "Gaussian",
+            "vecnormalize": " + ".join(normalised) if normalised else "off"}
+
+
+def within(table: pd.DataFrame, seconds: float) -> pd.DataFrame:
+    """The evaluations each run had made within ``seconds`` of training (the ``wall`` column): what
+    :func:`per_seed` and :func:`verdict` then read as each run's state at that wall-clock time."""
+    return table[table["wall"] <= seconds]
+
+
+def plot_against_wall(table: pd.DataFrame, variants: list[str], metric: str = "mean", ax=None):
+    """Each run of ``variants`` (one line per seed) against its minutes of training, evaluations excluded."""
+    ax = ax or plt.subplots(figsize=(7, 4))[1]
+    for variant, color in zip(variants, ("0.4", "tab:red", "tab:blue", "tab:green")):
+        for i, (seed, run) in enumerate(table[table["variant"] == variant].groupby("seed")):
+            run = run.sort_values("wall")
+            ax.plot(run["wall"] / 60, run[metric], color=color, marker="o", ms=2.5,
+                    label=f"{variant}" if i == 0 else None, ls="-" if i == 0 else "--")
+    ax.set_xlabel("minutes of training (evaluations excluded), one process on one core")
+    ax.set_ylabel(METRICS.get(metric, metric))
+    ax.legend(fontsize=8, title="seed 0 solid, seed 1 dashed", title_fontsize=7)
+    return ax
 
 
 def over_seeds(table: pd.DataFrame, metric: str = "mean") -> pd.DataFrame:
@@ -161,36 +199,128 @@ def separation_chance(n: int) -> float:
     return 2 / math.comb(2 * n, n)
 
 
-def check_separation_chance(fn) -> None:
-    """Compare a learner's ``separation_chance(n)`` with the reference for 1 to 6 seeds per setting."""
-    for n in range(1, 7):
-        got, want = fn(n), separation_chance(n)
-        if not np.isclose(got, want):
-            hint = " (count both directions: A above B, or B above A)" if np.isclose(got, want / 2) else ""
-            raise AssertionError(f"separation_chance({n}) = {got:.4f}, expected {want:.4f}{hint}.")
-    print("Correct: with 2 seeds each, a clean separation happens 1 time in 3 by chance; with 5 seeds, 1 in 126.")
+def _called(fn, *args):
+    """``(result, None)``, or ``(None, the one line to print)`` when the learner's function raised."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a 0/0 of the learner's is judged by its result
+            return fn(*args), None
+    except NotImplementedError as error:
+        return None, f"✗ not written yet: {error}"
+    except Exception as error:  # noqa: BLE001 - the learner's error, named in one line
+        return None, f"✗ your function raised {type(error).__name__}: {error}"
 
 
-def check_explained_variance(fn) -> None:
-    """Compare a learner's ``explained_variance(values, returns)`` with SB3's (the one in ``diagnostics.csv``)."""
+def check_separation_chance(fn) -> bool:
+    """Compare a learner's ``separation_chance(n)`` with the reference for 1 to 6 seeds per setting. The course's
+    checker convention: ``fn`` called positionally; one line printed, "✓ ..." or "✗ " and the named mistake; returns
+    True/False, never raises for a wrong answer; a stub is "✗ not written yet: <hint>"."""
+    seeds = range(1, 7)
+    got = {}
+    for n in seeds:
+        value, error = _called(fn, n)
+        if error:
+            print(error)
+            return False
+        try:
+            got[n] = float(value)
+        except (TypeError, ValueError):
+            print(f"✗ separation_chance({n}) returned {value!r}, not a number: return the probability.")
+            return False
+    want = {n: separation_chance(n) for n in seeds}
+    if all(np.isclose(got[n], want[n]) for n in seeds):
+        print("✓ 2 / C(2n, n): with 2 seeds each, a clean separation happens 1 time in 3 by chance; with 5 seeds, "
+              "1 in 126.")
+        return True
+    mistakes = [
+        ("one direction only: you counted the orderings where the first setting's runs are all on top; the other "
+         "setting's runs can be all on top too, so double it", lambda n: 1 / math.comb(2 * n, n)),
+        ("you counted one exact order of the 2n runs (n! / (2n)! per direction); a setting's runs may take its n "
+         "places in any order, and so may the other's: n! · n! / (2n)! = 1 / C(2n, n) per direction",
+         lambda n: 2 * math.factorial(n) / math.factorial(2 * n)),
+        ("(1/2)^(2n-1) treats each run as a fair coin above or below a fixed line; the runs are ranked against each "
+         "other, so count orderings", lambda n: 0.5 ** (2 * n - 1)),
+    ]
+    for explanation, mistake in mistakes:
+        if all(np.isclose(got[n], mistake(n)) for n in seeds):
+            print(f"✗ {explanation}.")
+            return False
+    n = next(n for n in seeds if not np.isclose(got[n], want[n]))
+    print(f"✗ separation_chance({n}) = {got[n]:.4f}, expected {want[n]:.4f} (2 of the C({2 * n}, {n}) equally likely "
+          "ways to choose which runs take the top places); not one of the usual mistakes.")
+    return False
+
+
+def _explained_variance_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, values, returns): a perfect critic, a close one, a constant, the right mean, an anti-correlated one,
+    one off by a factor 2, and two off by a constant (where 1 - MSE/Var and SB3's formula part)."""
+    rng = np.random.default_rng(0)
+    returns = 3.0 + rng.normal(size=64)
+    close = returns + 0.1 * rng.normal(size=64)
+    return [("a perfect critic", returns, returns), ("a close critic", close, returns),
+            ("a critic that predicts 0", np.zeros(64), returns),
+            ("a critic that predicts the returns' mean", returns.mean() + np.zeros(64), returns),
+            ("a reversed critic", returns[::-1].copy(), returns), ("a critic off by a factor 2", 2 * returns, returns),
+            ("a critic off by +0.5 everywhere", returns + 0.5, returns),
+            ("a close critic off by -1", close - 1.0, returns)]
+
+
+def check_explained_variance(fn) -> bool:
+    """Compare a learner's ``explained_variance(values, returns)`` with SB3's (the number in ``diagnostics.csv``),
+    on the cases of :func:`_explained_variance_cases`; name the usual mistakes. The course's checker convention:
+    ``fn`` called positionally; one line, "✓ ..." or "✗ " and the named mistake; True/False, never raises for a
+    wrong answer; a stub is "✗ not written yet: <hint>"."""
     from stable_baselines3.common.utils import explained_variance
 
-    rng = np.random.default_rng(0)
-    returns = rng.normal(size=64)
-    cases = [(returns, returns), (returns + 0.1 * rng.normal(size=64), returns), (np.zeros(64), returns),
-             (returns.mean() + np.zeros(64), returns), (returns[::-1], returns), (2 * returns, returns)]
-    for values, target in cases:
-        got, want = float(fn(values, target)), float(explained_variance(values, target))
-        if not np.isclose(got, want):
-            hint = ""
-            with np.errstate(divide="ignore", invalid="ignore"):
-                wrong_denominator = 1 - np.var(target - values) / np.var(values)
-            if np.isclose(got, wrong_denominator):
-                hint = " (divide by the variance of the returns, not of the predictions)"
-            elif np.isclose(got, np.var(values) / np.var(target)):
-                hint = " (it is 1 - Var[returns - values] / Var[returns]: the residual's variance, not the values')"
-            raise AssertionError(f"explained_variance gave {got:.4f} where SB3 gives {want:.4f}{hint}.")
-    print("Correct: 1 - Var[returns - values] / Var[returns]; 1 is a perfect critic, 0 no better than a constant.")
+    cases = _explained_variance_cases()
+    got = []
+    for name, values, returns in cases:
+        value, error = _called(fn, values.copy(), returns.copy())
+        if error:
+            print(error + f" (case: {name})")
+            return False
+        try:
+            got.append(float(np.asarray(value).squeeze()))
+        except (TypeError, ValueError):
+            print(f"✗ for {name} your function returned {value!r}: return one number.")
+            return False
+    want = [float(explained_variance(values, returns)) for _, values, returns in cases]
+    if np.allclose(got, want, rtol=1e-6, atol=1e-9):
+        print("✓ 1 - Var[returns - values] / Var[returns]: 1 is a perfect critic, 0 no better than a constant, and a "
+              "critic off by a constant still scores 1: it measures how well V follows the returns' variations, not "
+              "their level.")
+        return True
+
+    def mse_form(v, r):
+        return 1 - np.mean((r - v) ** 2) / np.var(r)
+
+    mistakes = [
+        ("you computed 1 - MSE / Var[returns]. The mean squared error is Var[returns - values] + (mean of the "
+         "residual)²: it also counts a constant offset of the critic, which SB3's 1 - Var[returns - values] / "
+         "Var[returns] ignores. The two agree only when the residual has zero mean; they part on the critics off by "
+         "a constant. That is the coefficient of determination R² (sklearn's r2_score), not SB3's explained variance",
+         mse_form),
+        ("you divided by the variance of the predictions (values), or swapped the arguments (the order is values, "
+         "returns); explained variance divides by the variance of the returns, the targets",
+         lambda v, r: 1 - np.var(r - v) / np.var(v)),
+        ("you returned Var[values] / Var[returns]: compare the residual's variance, Var[returns - values], with "
+         "the returns'", lambda v, r: np.var(v) / np.var(r)),
+        ("you returned the unexplained fraction Var[returns - values] / Var[returns]: explained variance is 1 minus "
+         "it", lambda v, r: np.var(r - v) / np.var(r)),
+        ("you returned the squared correlation of values and returns: it ignores the critic's scale (a critic off by "
+         "a factor 2 scores 1); compare the residual's variance with the returns'",
+         lambda v, r: np.corrcoef(v, r)[0, 1] ** 2),
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for explanation, mistake in mistakes:
+            expected = [float(mistake(values, returns)) for _, values, returns in cases]
+            if np.allclose(got, expected, rtol=1e-6, atol=1e-9, equal_nan=True):
+                print(f"✗ {explanation}.")
+                return False
+    i = next(i for i in range(len(cases)) if not np.isclose(got[i], want[i], rtol=1e-6, atol=1e-9))
+    print(f"✗ for {cases[i][0]} your function gives {got[i]:.6g} where SB3 gives {want[i]:.6g}; not one of the usual "
+          "mistakes: it is 1 - Var[returns - values] / Var[returns].")
+    return False
 
 
 DIAGNOSTICS = (

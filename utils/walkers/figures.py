@@ -82,3 +82,77 @@ class LiveCurve:
         fig.tight_layout()
         self.handle.update(fig)
         plt.close(fig)
+
+
+def plot_beside(mine: list[dict], references: dict[str, list[dict]], ax=None, title: str | None = None,
+                total_steps: int | None = None):
+    """A run's evaluation returns (red) over reference runs (grey, one line each: "<group> seed <s>" labels share one
+    legend entry; a label ending in "(dashed)" is drawn dashed), against environment steps (notebook 06)."""
+    ax = ax or plt.subplots(figsize=(8, 4.2))[1]
+    named = set()
+    for label, records in references.items():
+        dashed = label.endswith("(dashed)")
+        group = label.split(" seed ")[0]
+        name = f"{group}, one line per seed" if " seed " in label else label.replace(" (dashed)", "")
+        ax.plot([r["steps"] for r in records], [r["mean"] for r in records], color="0.45", lw=1.2, marker="o", ms=2.5,
+                ls="--" if dashed else "-", alpha=0.8, label=None if group in named else name)
+        named.add(group)
+    if mine:
+        ax.plot([r["steps"] for r in mine], [r["mean"] for r in mine], color="tab:red", lw=2, marker="o", ms=4,
+                label="your run")
+    if total_steps:
+        ax.set_xlim(0, total_steps * 1.03)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("evaluation return (deterministic)")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x / 1e3:g}k" if abs(x) >= 10_000 else f"{x:g}"))
+    ax.set_title(title or "your run beside the committed runs")
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+class LiveComparison:
+    """SB3 callback factory for notebook 06's training cell: a progress bar over the run's steps and, after each
+    evaluation of ``evaluations`` (SB3's ``EvalCallback``), the run's evaluation returns redrawn in place over the
+    committed runs' (:func:`plot_beside`). ``LiveComparison(...).callback`` goes in ``learn``'s callback list."""
+
+    def __init__(self, evaluations, references: dict[str, list[dict]], total_steps: int, env_id: str):
+        from IPython.display import display
+        from stable_baselines3.common.callbacks import BaseCallback
+        from tqdm.auto import tqdm
+
+        outer = self
+        self.evaluations, self.references, self.total, self.env_id = evaluations, references, total_steps, env_id
+        self.handle, self.drawn = display(display_id=True), 0
+
+        class _Callback(BaseCallback):
+            def _on_training_start(self) -> None:
+                outer.bar = tqdm(total=outer.total, unit="step", unit_scale=True, desc="training")
+
+            def _on_step(self) -> bool:
+                outer.bar.update(min(self.num_timesteps, outer.total) - outer.bar.n)
+                if len(outer.evaluations.evaluations_timesteps) > outer.drawn:
+                    outer.draw()
+                return True
+
+            def _on_training_end(self) -> None:
+                outer.bar.update(min(self.num_timesteps, outer.total) - outer.bar.n)
+                outer.bar.close()
+
+        self.callback = _Callback()
+
+    def records(self) -> list[dict]:
+        """The run's evaluations so far: steps, mean and std of the episode returns."""
+        return [{"steps": int(steps), "mean": float(np.mean(returns)), "std": float(np.std(returns))}
+                for steps, returns in zip(self.evaluations.evaluations_timesteps, self.evaluations.evaluations_results)]
+
+    def draw(self) -> None:
+        mine = self.records()
+        self.drawn = len(mine)
+        self.bar.refresh()
+        fig, ax = plt.subplots(figsize=(8, 4.2))
+        plot_beside(mine, self.references, ax=ax, total_steps=self.total,
+                    title=f"{self.env_id}: your run ({mine[-1]['steps']:,} of {self.total:,} steps) "
+                          "beside the committed runs")
+        fig.tight_layout()
+        self.handle.update(fig)
+        plt.close(fig)

@@ -9,6 +9,8 @@ same coefficients, and the two make the same models: Huang, Kanervisto, Raffin, 
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback
@@ -85,18 +87,28 @@ def parameter_gaps(recipe: A2CRecipe, env_id: str, seed: int = 0, updates: int =
 class _Evaluations(BaseCallback):
     """Deterministic evaluations with the training statistics frozen, every ``every`` steps and at the end."""
 
-    def __init__(self, env_id: str, every: int, episodes: int, seed: int):
+    def __init__(self, env_id: str, every: int, episodes: int, seed: int, on_record=None):
         super().__init__()
-        self.env_id, self.every, self.episodes, self.seed = env_id, every, episodes, seed
+        self.env_id, self.every, self.episodes, self.seed, self.on_record = env_id, every, episodes, seed, on_record
         self.next, self.records = every, []
+        self.start, self.eval_seconds = time.perf_counter(), 0.0
+
+    def _on_training_start(self) -> None:
+        self.start = time.perf_counter()
 
     def _evaluate(self) -> None:
+        begin = time.perf_counter()
         env = frozen_env(self.env_id, self.model.get_env(), seed=self.seed + 10_000 + len(self.records))
         result = evaluate(self.model, env, episodes=self.episodes)
         env.close()
+        self.eval_seconds += time.perf_counter() - begin
         self.records.append({"steps": int(self.num_timesteps), "mean": result["mean_reward"],
                              "std": result["std_reward"], "distance": result.get("mean_distance", float("nan")),
-                             "falls": result.get("falls", 0)})
+                             "falls": result.get("falls", 0),
+                             "wall": round(time.perf_counter() - self.start, 2),  # since learn() began, evals included
+                             "train_wall": round(time.perf_counter() - self.start - self.eval_seconds, 2)})
+        if self.on_record is not None:
+            self.on_record(self.records[-1])
 
     def _on_step(self) -> bool:
         if self.num_timesteps >= self.next:
@@ -111,10 +123,13 @@ class _Evaluations(BaseCallback):
 
 @single_threaded
 def learning_curve(algo: str, recipe: A2CRecipe, env_id: str, steps: int, seed: int = 0, n_epochs: int = 1,
-                   clip_range: float = NO_CLIP, eval_every: int = 25_000, eval_episodes: int = 5) -> list[dict]:
-    """Train ``algo`` for ``steps`` steps; return its periodic evaluations (steps, mean, std, distance, falls)."""
+                   clip_range: float = NO_CLIP, eval_every: int = 25_000, eval_episodes: int = 5,
+                   on_record=None) -> list[dict]:
+    """Train ``algo`` for ``steps`` steps; return its periodic evaluations (steps, mean, std, distance, falls, and
+    the seconds since ``learn()`` began: ``wall`` with the evaluations, ``train_wall`` without). ``on_record(record)``
+    is called after each evaluation (``scripts/ppo_epochs_spider.py`` writes its log line by line with it)."""
     model = make_model(algo, recipe, env_id, seed, n_epochs, clip_range)
-    evaluations = _Evaluations(env_id, eval_every, eval_episodes, seed)
+    evaluations = _Evaluations(env_id, eval_every, eval_episodes, seed, on_record)
     try:
         model.learn(steps, callback=evaluations)
     finally:
