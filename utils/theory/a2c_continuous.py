@@ -28,11 +28,12 @@ from utils.walkers.envs import QuietFirstReset, register_bullet_envs
 class ContinuousA2CConfig:
     """Hyperparameters of the from-scratch A2C with a Gaussian policy.
 
-    Defaults: notebook 03's A2C (SB3's A2C defaults: 8 environments x 5 steps, RMSprop, GAE lambda 1, linear
-    step-size decay), with the step size and the initial log-std chosen on InvertedPendulumBulletEnv-v0 while
-    notebook 04 was written (a draft of the same loop, seeds 0-2, both cores shared; mean training return of the
-    last 20 episodes per seed): lr 1e-3 with log_std_init -0.5, 150k steps: 1000, 947, 763; lr 7e-4 with -1, 150k
-    steps: 994, 165, 625; lr 7e-4 with 0, 200k steps: 1000, 813, 848. The notebook reports seeds 10-12.
+    Defaults: notebook 03's A2C (8 environments x 5 steps; SB3's A2C defaults for n_steps, RMSprop, GAE lambda 1,
+    vf_coef, max_grad_norm; a linear step-size decay, where SB3's default is a constant step size), with the step
+    size and the initial log-std chosen on InvertedPendulumBulletEnv-v0 while notebook 04 was written (a draft of
+    the same loop, seeds 0-2, both cores shared; mean training return of the last 20 episodes per seed): lr 1e-3
+    with log_std_init -0.5, 150k steps: 1000, 947, 763; lr 7e-4 with -1, 150k steps: 994, 165, 625; lr 7e-4 with 0,
+    200k steps: 1000, 813, 848. The notebook reports seeds 10-12.
     """
 
     env_id: str = "InvertedPendulumBulletEnv-v0"

@@ -3,7 +3,10 @@
 Introduced in notebook 01 (REINFORCE uses the actor only); notebook 02 gives the critic its job, notebook 03's
 A2C and the training race use it unchanged, so that "same network" holds across the methods compared. The
 architecture and initialisation are Stable-Baselines3's defaults for ``MlpPolicy`` (64-64 tanh, orthogonal
-weights), so SB3's A2C trains the same network in notebook 03.
+weights, zero biases; gain sqrt(2) in the hidden layers, 0.01 on the actor's output, 1 on the critic's), so SB3's
+A2C trains the same network in notebook 03. Notebook 02's step sizes were tuned by hand with an earlier version that
+used PyTorch's default initialisation, and kept, not re-tuned, when the network took SB3's (its parameters cell
+says so).
 """
 from __future__ import annotations
 
