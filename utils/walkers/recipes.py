@@ -45,7 +45,7 @@ class A2CRecipe:
     max_grad_norm: float = 0.5
     """Gradient clipping: keeps one bad batch from wrecking the policy."""
     use_rms_prop: bool = True
-    """RMSprop as in the original A2C paper (SB3's default for A2C)."""
+    """RMSprop, as in the A3C paper (Mnih et al. 2016, where A2C comes from; SB3's default for A2C)."""
     use_sde: bool = True
     """Generalised State-Dependent Exploration: smooth, state-dependent noise that suits motor control."""
     normalize_advantage: bool = False
@@ -148,12 +148,14 @@ ZOO = replace(COURSE, n_envs=4, n_steps=8, parallel=False)
 """RL Baselines3 Zoo's pybullet A2C values as they are: 4 copies x 8 steps in one process, linear schedule."""
 ZOO_LOW_ALIVE = replace(ZOO, alive_bonus=0.25)
 """The team's lead for the biped (``reference/walker_probes.jsonl``): the zoo's values trained with the
-alive bonus at 0.25 walked 20-28 m in 2 of 3 seeds, where the environment's own reward only taught standing."""
+alive bonus at 0.25 walked 20-28 m in 2 of 3 seeds at some evaluation, and in 1 of 3 at the last one; with the
+environment's own reward (one seed) it only learned to stand. A lead from few seeds, not a measured effect."""
 WALKER = replace(ZOO_LOW_ALIVE, parallel=True)
 """The biped's recipe, value by value: every A2C value is the zoo's (``hyperparams/a2c.yml``, pybullet: 4 copies x
 8 steps, linear 0.00096, GAE 0.9, gamma 0.99, vf 0.4, no entropy bonus, clip 0.5, RMSprop, gSDE with log_std_init -2,
 no orthogonal init, VecNormalize); ``alive_bonus=0.25`` comes from the team's probes
-(``reference/walker_probes.jsonl``: 0.25 walked in 2 of 3 seeds, 0.5 and 1.0 stood); ``parallel`` is the course's
+(``reference/walker_probes.jsonl``: 0.25 walked in 2 of 3 seeds at some evaluation, 1 of 3 at the last; 0.5 and
+1.0, one seed each, stood); ``parallel`` is the course's
 two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``,
 started after this recipe shipped, runs it as trial 0 (enqueued) and searches around it."""
 RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}
