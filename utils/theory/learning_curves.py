@@ -248,9 +248,10 @@ def tune_rows(recs: list[dict]) -> list[dict]:
     return rows
 
 
-def race_rows(recs: list[dict], methods=METHODS) -> list[dict]:
+def race_rows(recs: list[dict], methods=METHODS, window: int = WINDOW) -> list[dict]:
     """One row per method of the evaluation records: seeds solved, median (95 % bootstrap interval) of the
-    environment steps, gradient updates and seconds to solve, every seed counted."""
+    environment steps, gradient updates and seconds to solve, every seed counted; ``final``: the median over seeds
+    of the mean return of the last ``window`` training episodes (where each run stopped)."""
     rows = []
     for method in methods:
         group = [r for r in recs if r["method"] == method]
@@ -258,7 +259,9 @@ def race_rows(recs: list[dict], methods=METHODS) -> list[dict]:
             continue
         row = {"method": method, "lr": group[0]["lr"], "seeds": len(group),
                "solved": f"{sum(np.isfinite(solve_at(r)) for r in group)}/{len(group)}",
-               "seconds_per_run": float(np.mean([r["seconds"] for r in group]))}
+               "seconds_per_run": float(np.mean([r["seconds"] for r in group])),
+               "ms_per_step": 1000 * float(np.mean([r["seconds"] / max(r["end_steps"][-1], 1) for r in group if r["end_steps"]])),
+               "final": float(np.median([np.mean(r["returns"][-window:]) if r["returns"] else 0.0 for r in group]))}
         for axis, name in (("end_steps", "steps"), ("updates", "updates"), ("seconds", "seconds")):
             row[name] = median_steps(group, axis)
         rows.append(row)
