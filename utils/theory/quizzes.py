@@ -205,7 +205,7 @@ QUIZ_04 = Quiz([
             "uses its log-probability; a clipped action has a probability mass at the bound, not a density.",
     ),
     Question(
-        "Under gSDE with sde_sample_freq=-1, why is the noise of consecutive steps strongly correlated (section 2), "
+        "Under gSDE with sde_sample_freq=-1, why is the noise of consecutive steps strongly correlated (section 6), "
         "and why is its size not exp(log_std_init)?",
         ["Because gSDE adds the same constant noise vector at every step of a rollout, and SB3 scales that vector "
          "by exp(log_std_init) divided by the number of joints",
