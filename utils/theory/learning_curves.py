@@ -260,6 +260,7 @@ def race_rows(recs: list[dict], methods=METHODS, window: int = WINDOW) -> list[d
         row = {"method": method, "lr": group[0]["lr"], "seeds": len(group),
                "solved": f"{sum(np.isfinite(solve_at(r)) for r in group)}/{len(group)}",
                "seconds_per_run": float(np.mean([r["seconds"] for r in group])),
+               "updates_made": float(np.median([r["updates"][-1] if r["updates"] else 0 for r in group])),
                "ms_per_step": 1000 * float(np.mean([r["seconds"] / max(r["end_steps"][-1], 1) for r in group if r["end_steps"]])),
                "final": float(np.median([np.mean(r["returns"][-window:]) if r["returns"] else 0.0 for r in group]))}
         for axis, name in (("end_steps", "steps"), ("updates", "updates"), ("seconds", "seconds")):
@@ -290,18 +291,21 @@ def as_run(rec: dict, axis: str = "end_steps"):
 
 
 def plot_race(recs: list[dict], colors, methods=METHODS, window: int = WINDOW):
-    """Two rows, one column per axis (environment steps, gradient updates on a log scale, wall-clock seconds).
+    """Two rows, one column per axis (environment steps; gradient updates and wall-clock seconds, on log scales).
     Top: each method's training return (mean of the last ``window`` episodes; line: mean over seeds, shaded:
     min-max). Bottom: the fraction of *all* seeds solved by then (an unsolved seed never raises it)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharey="row")
     labels = {"end_steps": "environment steps", "updates": "gradient updates (log scale)",
-              "seconds": "wall-clock seconds of one run (one core)"}
+              "seconds": "wall-clock seconds of one run (one core, log scale)"}
     for column, axis in enumerate(labels):
         top, bottom = axes[0, column], axes[1, column]
         last = max([as_run(r, axis).episode_end_steps[-1] for r in recs if r["end_steps"]] + [1])
-        grid = np.geomspace(1, last, 400) if axis == "updates" else np.linspace(0, last, 400)
+        if axis == "end_steps":
+            grid = np.linspace(0, last, 400)
+        else:  # updates and seconds span orders of magnitude between the methods
+            grid = np.geomspace(1 if axis == "updates" else 0.1, max(last, 1), 400)
         for method, color in zip(methods, colors):
             group = [r for r in recs if r["method"] == method]
             if not group:
@@ -317,7 +321,7 @@ def plot_race(recs: list[dict], colors, methods=METHODS, window: int = WINDOW):
         top.axhline(SOLVED_AT, color="black", linestyle="--", linewidth=1)
         for ax in (top, bottom):
             ax.set_xlabel(labels[axis])
-            if axis == "updates":
+            if axis != "end_steps":
                 ax.set_xscale("log")
     axes[0, 0].set_ylabel(f"training return\n(mean of last {window} episodes)")
     axes[1, 0].set_ylabel("fraction of all seeds solved")
