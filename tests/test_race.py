@@ -75,3 +75,15 @@ def test_every_method_runs_and_logs(tmp_path):
     assert again == []  # a resumed sweep skips what the log holds
     rows = lc.race_rows(recs)
     assert [r["method"] for r in rows] == list(lc.METHODS)
+
+
+def test_the_committed_log_holds_a_complete_sweep_and_race():
+    """What notebook 03 reads in full mode: every method swept on seed 0 at 20k steps, and at least one race seed
+    on which every method ran with its chosen step size."""
+    logged = [r for r in lc.load(lc.RACE_LOG) if r["budget"] == 20_000]
+    tune = [r for r in logged if r["phase"] == "tune" and r["seed"] == 0]
+    for method in lc.METHODS:
+        assert sorted(r["lr"] for r in tune if r["method"] == method) == lc.learning_rates(method)
+    chosen = lc.choose(tune)
+    race = [r for r in logged if r["phase"] == "eval" and r["lr"] == chosen[r["method"]]]
+    assert any(all(any((r["seed"], r["method"]) == (s, m) for r in race) for m in lc.METHODS) for s in range(5, 10))
