@@ -13,7 +13,9 @@ import optuna
 import pytest
 
 from utils.walkers.recipes import RECIPES, ZOO_LOW_ALIVE
-from utils.walkers.search import DONE, make_objective, open_storage, open_study, recipe_params, run_worker
+from utils.walkers.runs import RunConfig
+from utils.walkers.search import (DONE, EVAL_EPISODES, aggregate, make_objective, open_storage, open_study,
+                                  recipe_params, run_worker, train_seeds, trial_seeds, walk_score)
 
 ENV = "Walker2DBulletEnv-v0"
 STEPS = 1600  # 8 evaluations of 3 short episodes; a trial takes a few seconds
@@ -31,34 +33,65 @@ def load(journal: Path, name: str = "s") -> optuna.Study:
 
 def started_runs(folder: Path) -> list[str]:
     """Trial folders, and how many times each was started (``start:`` lines in its train.log)."""
-    logs = sorted((folder / "trials").glob("*/logs/train.log"))
-    return [p.parts[-3] for p in logs for line in p.read_text().splitlines() if " start: " in line]
+    logs = sorted((folder / "trials").glob("*/seed-*/logs/train.log"))
+    return [p.parts[-4] for p in logs for line in p.read_text().splitlines() if " start: " in line]
 
 
-def test_two_trials_run_and_record_distance_and_return(tmp_path):
-    done = tune("--study", "s", "--trials", 2, "--out", tmp_path, "--workers", 1, "--enqueue", "zoo-low-alive")
+def evaluations_of(folder: Path, number: int, seed: int) -> list[dict]:
+    path = folder / "trials" / f"{number:04d}" / f"seed-{seed}" / "logs" / "evaluations.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_the_walk_score_counts_falls_and_the_trial_scores_its_worst_seed():
+    late = [{"distance": 15.0, "falls": 1}, {"distance": 12.0, "falls": 0}, {"distance": 30.0, "falls": EVAL_EPISODES}]
+    early = [{"distance": 99.0, "falls": 0}] * 5
+    assert walk_score(early + late) == pytest.approx((15 * (1 - 1 / EVAL_EPISODES) + 12 + 0) / 3)
+    assert aggregate([14.0, 2.5, 9.0]) == 2.5
+    assert trial_seeds(0, 2) == [1000, 1001] and trial_seeds(7, 3) == [1021, 1022, 1023]
+    assert min(trial_seeds(0, 1)) >= 1000, "seeds 0-999 stay unseen by every search, for re-training its recipe"
+
+
+def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
+    done = tune("--study", "s", "--trials", 2, "--out", tmp_path, "--seeds", 2, "--enqueue", "zoo-low-alive")
     assert done.returncode == 0, done.stderr
+    assert len({line.split()[1] for line in done.stdout.splitlines() if line.startswith("worker ")}) == 1, \
+        "two cores, two seeds per trial: one worker"
     study = load(tmp_path / "journal.log")
     trials = study.get_trials(states=DONE)
-    assert len(trials) == 2
+    assert len(trials) == 2 and study.user_attrs["seeds"] == 2 and study.user_attrs["space"] == "zoo"
     assert trials[0].params == recipe_params(ZOO_LOW_ALIVE) and trials[0].user_attrs["enqueued"] == "zoo-low-alive"
     for trial in trials:
-        evaluations = [json.loads(line) for line in
-                       (tmp_path / "trials" / f"{trial.number:04d}" / "logs" / "evaluations.jsonl").read_text().splitlines()]
-        # every STEPS // 8 steps; a rollout larger than that (up to 16 x 64 samples) can carry training past STEPS
-        assert len(evaluations) >= 8 and evaluations[-1]["steps"] >= STEPS
-        late = [e["distance"] for e in evaluations[-3:]]
-        assert trial.value == pytest.approx(sum(late) / 3)
-        assert trial.user_attrs["mean_return"] == pytest.approx(sum(e["mean"] for e in evaluations[-3:]) / 3, abs=0.1)
-        assert trial.user_attrs["seed"] == trial.number
+        seeds = trial_seeds(trial.number, 2)
+        assert trial.user_attrs["seeds"] == seeds
+        runs = [evaluations_of(tmp_path, trial.number, seed) for seed in seeds]
+        for evaluations in runs:  # every STEPS // 8 steps; a rollout larger than that can carry training past STEPS
+            assert len(evaluations) >= 8 and evaluations[-1]["steps"] >= STEPS
+        assert trial.value == pytest.approx(min(walk_score(e) for e in runs))
+        assert trial.user_attrs["walk_scores"] == [round(walk_score(e), 2) for e in runs]
+        assert trial.user_attrs["returns"] == [pytest.approx(sum(x["mean"] for x in e[-3:]) / 3, abs=0.1) for e in runs]
+        assert trial.user_attrs["falls"] == [sum(x["falls"] for x in e[-3:]) for e in runs]
+        assert len(trial.intermediate_values) == min(len(e) for e in runs), "one report per round of evaluations"
     report = tune("--study", "s", "--out", tmp_path, "--report")
     assert report.returncode == 0, report.stderr
-    assert "distance_m" in report.stdout and (tmp_path / "history.png").is_file()
+    assert "worst_seed_m" in report.stdout and (tmp_path / "history.png").is_file()
+
+
+def test_a_seed_that_fails_fails_the_trial_in_one_line_and_stops_the_other(tmp_path):
+    (tmp_path / "blocked").write_text("a file where the run folder should go")
+    configs = [RunConfig(env_id=ENV, timesteps=STEPS * 50, seed=s, out=str(tmp_path / name), recipe=ZOO_LOW_ALIVE,
+                         eval_every=STEPS, eval_episodes=1, checkpoint_every=0, progress=False, package=False)
+               for s, name in ((1, "fine"), (2, "blocked"))]
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"^seed 2: ") as failure:
+        train_seeds(configs, lambda i, by_seed: None)
+    assert "\n" not in str(failure.value)
+    fine = [json.loads(x) for x in (tmp_path / "fine" / "logs" / "evaluations.jsonl").read_text().splitlines()]
+    assert fine[-1]["steps"] < STEPS * 50 and time.monotonic() - started < 240, "the other seed stopped early"
 
 
 def test_a_database_url_works_as_the_storage(tmp_path):
     url = f"sqlite:///{tmp_path / 'study.db'}"  # the same code path as postgresql://... on a cluster
-    done = tune("--study", "s", "--trials", 1, "--out", tmp_path, "--workers", 1, "--storage", url)
+    done = tune("--study", "s", "--trials", 1, "--out", tmp_path, "--workers", 1, "--seeds", 1, "--storage", url)
     assert done.returncode == 0, done.stderr
     assert len(optuna.load_study(study_name="s", storage=url).get_trials(states=DONE)) == 1
     assert not (tmp_path / "journal.log").exists()
@@ -68,16 +101,20 @@ def test_a_hopeless_trial_is_pruned_and_stops_training(tmp_path):
     storage = open_storage(tmp_path / "journal.log")
     always = optuna.pruners.ThresholdPruner(lower=1e9)  # no walk reaches a kilometre: prune at the first report
     study = open_study("s", storage, ENV, STEPS, pruner=always)
-    run_worker(study, 1, make_objective(ENV, STEPS, tmp_path, ZOO_LOW_ALIVE))
+    run_worker(study, 1, make_objective(ENV, STEPS, tmp_path, ZOO_LOW_ALIVE, seeds=2))
     (trial,) = study.trials
     assert trial.state == optuna.trial.TrialState.PRUNED
     assert trial.user_attrs["steps"] < STEPS and len(trial.intermediate_values) == 1
+    # the round is complete when the slower seed (the later to start) reports: it stops right there; the faster one
+    # stops at its next evaluation, unless it had already finished its short budget
+    counts = sorted(len(evaluations_of(tmp_path, 0, seed)) for seed in trial_seeds(0, 2))
+    assert counts[0] <= 2, counts
 
 
 def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):
     journal = tmp_path / "journal.log"
     command = [sys.executable, "-m", "utils.tune", "--env", ENV, "--timesteps", str(STEPS * 4), "--study", "s",
-               "--trials", "3", "--out", str(tmp_path), "--workers", "1"]
+               "--trials", "3", "--out", str(tmp_path), "--workers", "1", "--seeds", "2"]
     worker = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline:  # kill it while its second trial runs
@@ -86,6 +123,10 @@ def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):
         time.sleep(0.5)
     worker.send_signal(signal.SIGKILL)
     worker.wait()
+    logs = sorted((tmp_path / "trials" / "0001").glob("seed-*/logs/evaluations.jsonl"))
+    sizes = [p.stat().st_size for p in logs]
+    time.sleep(10)  # a seed's process outliving its worker would write an evaluation within seconds
+    assert [p.stat().st_size for p in logs] == sizes, "the killed worker's seeds died with it"
     before = journal.read_bytes()
     killed = load(journal)
     assert len(killed.get_trials(states=DONE)) == 1
@@ -99,7 +140,8 @@ def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):
 
 def test_two_workers_share_a_journal_and_never_run_a_trial_twice(tmp_path):
     # two known recipes queued: both workers start at once and race for the queue; each must run exactly once
-    done = tune("--study", "s", "--trials", 4, "--out", tmp_path, "--workers", 2, "--enqueue", "zoo", "--enqueue", "zoo-low-alive")
+    done = tune("--study", "s", "--trials", 4, "--out", tmp_path, "--workers", 2, "--seeds", 1, "--enqueue", "zoo",
+                "--enqueue", "zoo-low-alive")
     assert done.returncode == 0, done.stderr
     study = load(tmp_path / "journal.log")
     trials = study.get_trials(states=DONE)
@@ -117,6 +159,7 @@ def test_two_workers_share_a_journal_and_never_run_a_trial_twice(tmp_path):
     (("--env", "Walker2DBulletEnv-v9"), "Unknown environment id"),
     (("--trials", "0"), "--trials must be a positive"),
     (("--timesteps", "10"), "--timesteps must be at least"),
+    (("--seeds", "0"), "--seeds must be at least 1"),
     (("--storage", "/dev/null/journal.log"), "Cannot open the study storage"),
     (("--storage", "nosuchdriver://x"), "Cannot open the study storage"),
 ])
@@ -139,7 +182,10 @@ def test_a_study_made_for_another_budget_is_refused_and_left_as_it_was(tmp_path)
     assert journal.read_bytes() == before and not (tmp_path / "trials").exists()
 
 
-def test_default_workers_is_one_per_core():
+def test_default_workers_share_the_cores_between_the_seeds_of_a_trial():
     from utils.tune import parse
 
-    assert parse(["--env", ENV, "--study", "s", "--trials", "1", "--timesteps", "1000"]).workers == os.cpu_count()
+    args = ["--env", ENV, "--study", "s", "--trials", "1", "--timesteps", "1000"]
+    assert parse(args).workers == max(1, os.cpu_count() // 2) and parse(args).seeds == 2
+    assert parse(args + ["--seeds", "1"]).workers == os.cpu_count()
+    assert parse(args + ["--seeds", "64"]).workers == 1

@@ -127,7 +127,7 @@ def database(server, request):
 def worker(url: str, folder: Path, trials: int, steps: int = STEPS, *extra) -> list[str]:
     """The command a worker on any machine runs: the same study, the same database, one local process."""
     return [sys.executable, "-m", "utils.tune", "--env", ENV, "--timesteps", str(steps), "--study", "s",
-            "--trials", str(trials), "--out", str(folder), "--storage", url, "--workers", "1", *extra]
+            "--trials", str(trials), "--out", str(folder), "--storage", url, "--workers", "1", "--seeds", "1", *extra]
 
 
 def trials_of(storage) -> list[optuna.trial.FrozenTrial]:
@@ -139,8 +139,8 @@ def trials_of(storage) -> list[optuna.trial.FrozenTrial]:
 
 def started_runs(folder: Path) -> list[str]:
     """Trial folders, and how many times each was started (``start:`` lines in its train.log)."""
-    logs = sorted((folder / "trials").glob("*/logs/train.log"))
-    return [p.parts[-3] for p in logs for line in p.read_text().splitlines() if " start: " in line]
+    logs = sorted((folder / "trials").glob("*/seed-*/logs/train.log"))
+    return [p.parts[-4] for p in logs for line in p.read_text().splitlines() if " start: " in line]
 
 
 def stop_all(processes):
@@ -153,7 +153,7 @@ def stop_all(processes):
 def test_two_workers_share_a_database_and_never_run_a_trial_twice(database, tmp_path):
     # the study is made, and two known recipes queued, once (as on the first machine); then two workers,
     # started at once like two machines, race for the queue and the next trial numbers
-    study = open_study("s", open_storage(database), ENV, STEPS)
+    study = open_study("s", open_storage(database), ENV, STEPS, seeds=1)
     for name in ("zoo", "zoo-low-alive"):
         study.enqueue_trial(recipe_params(RECIPES[name]), user_attrs={"enqueued": name})
     workers = [subprocess.Popen(worker(database, tmp_path, 4), cwd=ROOT, stdout=subprocess.PIPE,

@@ -1,8 +1,9 @@
-"""Command line: ``python -m utils.tune --env ENV_ID --study NAME --trials N --timesteps T [--storage S] [--workers K]``.
+"""Command line: ``python -m utils.tune --env ENV_ID --study NAME --trials N --timesteps T [--seeds K] [--space S]``.
 
 Searches A2C hyperparameters with Optuna (:mod:`utils.walkers.search`) until the study holds N finished or pruned
 trials, so a restarted worker, or one on another machine pointed at the same ``--storage``, continues the
-same study. ``--workers K`` starts K local worker processes (default: one per core). ``--report`` prints the
+same study. Each trial trains its recipe on ``--seeds`` seeds side by side (one process, one core, per seed) and
+scores the worst seed. ``--workers W`` starts W local workers (default: cores // seeds). ``--report`` prints the
 best trials and writes the optimisation history and parameter importances as PNGs into the study folder (``--out``).
 """
 from __future__ import annotations
@@ -25,7 +26,10 @@ def parse(argv):
     parser.add_argument("--timesteps", type=int, required=True, help="training steps per trial")
     parser.add_argument("--out", default=None, help="folder of the study's trial logs (default: the course's studies/NAME)")
     parser.add_argument("--storage", default=None, help="journal file or database URL (default: OUT/journal.log)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: one per core)")
+    parser.add_argument("--seeds", type=int, default=2, help="training seeds per trial, run side by side; the trial scores the worst (default: 2)")
+    parser.add_argument("--space", choices=("zoo", "focused"), default="zoo",
+                        help="zoo: RL Baselines3 Zoo's whole A2C space; focused: around the walker's recipe")
+    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores // seeds, at least 1)")
     parser.add_argument("--pruner", choices=("median", "halving"), default="median", help="how hopeless trials are stopped")
     parser.add_argument("--base", choices=sorted(RECIPES), default="course", help="recipe the search starts from")
     parser.add_argument("--enqueue", choices=sorted(RECIPES), action="append", default=[],
@@ -34,6 +38,8 @@ def parse(argv):
     args = parser.parse_args(argv)
     if args.trials is None and not args.report:
         parser.error("--trials is required (or --report)")
+    if args.workers is None:
+        args.workers = max(1, (os.cpu_count() or 1) // max(args.seeds, 1))
     return args
 
 
@@ -89,6 +95,8 @@ def _main(argv) -> int:
             raise SearchError(f"--timesteps must be at least 1000 steps per trial, got {args.timesteps}.")
         if args.workers < 1:
             raise SearchError(f"--workers must be at least 1, got {args.workers}.")
+        if args.seeds < 1:
+            raise SearchError(f"--seeds must be at least 1, got {args.seeds}.")
         for needed in (folder, folder / "trials"):
             if needed.exists() and not needed.is_dir():
                 raise SearchError(f"{needed} is a file: the study's trial logs need a folder there.")
@@ -96,7 +104,7 @@ def _main(argv) -> int:
             raise SearchError(f"No study journal at {storage_arg}.")
         storage = open_storage(storage_arg)
         study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report,
-                           pruner=make_pruner(args.pruner))
+                           pruner=make_pruner(args.pruner), seeds=args.seeds, space=args.space)
     except (SearchError, ValueError, OSError) as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
@@ -110,15 +118,14 @@ def _main(argv) -> int:
     if args.workers > 1:
         command = [sys.executable, "-m", "utils.tune", "--env", args.env, "--study", args.study, "--trials",
                    str(args.trials), "--timesteps", str(args.timesteps), "--out", str(folder), "--storage",
-                   str(storage_arg), "--base", args.base, "--pruner", args.pruner, "--workers", "1"]
+                   str(storage_arg), "--base", args.base, "--pruner", args.pruner, "--seeds", str(args.seeds),
+                   "--space", args.space, "--workers", "1"]
         workers = [subprocess.Popen(command) for _ in range(args.workers)]
         codes = [w.wait() for w in workers]
         print(f"study {args.study}: {finished(study)} finished or pruned trials")
         return max(codes)
-    from utils.course.threads import torch_threads
-
-    with torch_threads(1):
-        ran = run_worker(study, args.trials, make_objective(args.env, args.timesteps, folder, RECIPES[args.base]))
+    objective = make_objective(args.env, args.timesteps, folder, RECIPES[args.base], args.seeds, args.space)
+    ran = run_worker(study, args.trials, objective)
     print(f"worker {os.getpid()}: ran {ran} trial(s); study {args.study} holds {finished(study)} finished or pruned")
     return 0
 
