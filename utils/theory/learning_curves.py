@@ -293,7 +293,7 @@ def as_run(rec: dict, axis: str = "end_steps"):
 def plot_race(recs: list[dict], colors, methods=METHODS, window: int = WINDOW):
     """Two rows, one column per axis (environment steps; gradient updates and wall-clock seconds, on log scales).
     Top: each method's training return (mean of the last ``window`` episodes; line: mean over seeds, shaded:
-    min-max). Bottom: the fraction of *all* seeds solved by then (an unsolved seed never raises it)."""
+    min-max, drawn while every seed still runs). Bottom: the fraction of *all* seeds solved by then (an unsolved seed never raises it)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharey="row")
@@ -312,6 +312,8 @@ def plot_race(recs: list[dict], colors, methods=METHODS, window: int = WINDOW):
                 continue
             label = f"{method} (lr {group[0]['lr']:g}, {len(group)} seeds)"
             curves = np.array([smoothed(as_run(r, axis), grid, window) for r in group])
+            until = min(as_run(r, axis).episode_end_steps[-1] if r["end_steps"] else 0 for r in group)
+            curves[:, grid > until] = np.nan  # past the first run's end the mean would be over fewer seeds
             with warnings.catch_warnings():  # grid points before a run's first episode (or after its end) are NaN
                 warnings.simplefilter("ignore", RuntimeWarning)
                 top.plot(grid, np.nanmean(curves, 0), color=color, linewidth=2, label=label)
