@@ -147,6 +147,53 @@ def test_logged_returns_are_the_environments_when_the_training_reward_drops_the_
     assert rows[:, 1].sum() > 0.5 * rows[:, 2].sum()
 
 
+
+def test_the_alive_bonus_curriculum_starts_at_1_and_reaches_its_value_in_both_processes_and_after_a_resume(tmp_path):
+    from utils.walkers.callbacks import AliveBonusSchedule
+    from utils.walkers.recipes import WALKER, ZOO_LOW_ALIVE
+    from utils.walkers.runs import new_model
+
+    recipe = replace(WALKER, alive_anneal=0.5)  # 2 + 2 copies in two processes
+    assert [recipe.alive_bonus_at(p) for p in (0.0, 0.25, 0.5, 1.0)] == [1.0, 0.625, 0.25, 0.25]
+    assert replace(recipe, alive_anneal=0.0).alive_bonus_at(0.0) == 0.25
+    model, env = new_model(recipe, "Walker2DBulletEnv-v0", seed=0)
+    try:
+        assert env.get_attr("scale") == [1.0] * 4, "the curriculum starts with the environment's own reward"
+        model.learn(320, callback=AliveBonusSchedule(recipe, 1280))
+        assert env.get_attr("scale") == [1.0 - 0.75 * (288 / 1280) / 0.5] * 4, "set before the last rollout, at 288 steps"
+    finally:
+        env.close()
+    # through the course's own training, resumed half-way: the schedule continues from the checkpoint's step
+    one_process = replace(ZOO_LOW_ALIVE, alive_anneal=0.5)
+    config = RunConfig(env_id="Walker2DBulletEnv-v0", timesteps=1280, seed=0, out=str(tmp_path / "run"),
+                       recipe=one_process, eval_every=320, eval_episodes=1, progress=False, package=False)
+
+    def interrupt(evaluations):
+        raise KeyboardInterrupt
+
+    assert train(config, on_eval=interrupt).model.num_timesteps == 320
+    resumed = train(config, mode="resume")
+    assert resumed.model.num_timesteps == 1280 and resumed.model.get_env().get_attr("scale") == [0.25] * 4
+    with pytest.raises(ValueError, match="alive_anneal must be a fraction"):
+        replace(recipe, alive_anneal=1.5).check()
+
+
+def test_the_progress_weight_scales_only_the_progress_term():
+    from utils.walkers.envs import make_walking_env
+    from utils.walkers.walking import ScaleAliveBonus
+
+    plain, weighted = make_walking_env("Walker2DBulletEnv-v0"), ScaleAliveBonus(make_walking_env("Walker2DBulletEnv-v0"), 0.5, 2.0)
+    for env in (plain, weighted):
+        env.reset(seed=4)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        action = rng.uniform(-1, 1, size=6).astype(np.float32)
+        reward = plain.step(action)[1]
+        shaped = weighted.step(action)[1]
+        alive, progress = weighted.unwrapped.rewards[:2]
+        assert shaped == pytest.approx(reward - 0.5 * alive + progress, abs=1e-5)
+
+
 def test_snapshot_survives_a_crash_mid_write(tiny_run):
     root = tiny_run.out / "checkpoints"
     before = run_folder.latest_snapshot(root)

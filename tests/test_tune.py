@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 import signal
 import subprocess
 import sys
@@ -75,6 +76,17 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
     assert report.returncode == 0, report.stderr
     assert "worst_seed_m" in report.stdout and (tmp_path / "history.png").is_file()
 
+
+
+def test_the_focused_space_draws_the_walker_recipe_back_when_it_is_enqueued():
+    from utils.walkers.recipes import WALKER
+    from utils.walkers.search import FOCUSED, sample_focused
+
+    study = optuna.create_study()
+    study.enqueue_trial(recipe_params(WALKER, "focused"))
+    trial = study.ask()
+    drawn = sample_focused(trial, WALKER)  # ent_coef 0 is drawn as 1e-8, the bottom of its log range
+    assert drawn == replace(WALKER, parallel=False, ent_coef=1e-8) and sorted(trial.params) == sorted(FOCUSED)
 
 def test_a_seed_that_fails_fails_the_trial_in_one_line_and_stops_the_other(tmp_path):
     (tmp_path / "blocked").write_text("a file where the run folder should go")

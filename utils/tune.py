@@ -114,7 +114,7 @@ def _main(argv) -> int:
         return 0
     if not study.trials:
         for name in args.enqueue:
-            study.enqueue_trial(recipe_params(RECIPES[name]), user_attrs={"enqueued": name})
+            study.enqueue_trial(recipe_params(RECIPES[name], args.space), user_attrs={"enqueued": name})
     if args.workers > 1:
         command = [sys.executable, "-m", "utils.tune", "--env", args.env, "--study", args.study, "--trials",
                    str(args.trials), "--timesteps", str(args.timesteps), "--out", str(folder), "--storage",

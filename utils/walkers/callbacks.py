@@ -7,7 +7,8 @@
 * :class:`FrozenEvalCallback`: SB3's ``EvalCallback`` with frozen statistics, distance and falls, and crash-safe
   best snapshots (as RL Baselines3 Zoo's ``TrialEvalCallback`` subclasses it for its trials);
 * :class:`Checkpoints`: crash-safe snapshots with the statistics and the run's configuration (SB3's
-  ``CheckpointCallback`` writes loose files that a crash can leave half-written, and no pointer to the last one).
+  ``CheckpointCallback`` writes loose files that a crash can leave half-written, and no pointer to the last one);
+* :class:`AliveBonusSchedule`: the recipe's alive-bonus curriculum, set on the training copies before each rollout.
 
 Evaluations and checkpoints fall on multiples of their cadence in environment steps, counted from the run's
 start, so a resumed run evaluates at the same steps as one that never stopped. Introduced in notebook 05.
@@ -177,4 +178,20 @@ class Checkpoints(BaseCallback):
         if self.next is not None and self.num_timesteps >= self.next:
             self.next = next_multiple(self.num_timesteps, self.run.config.checkpoint_every)
             self.run.checkpoint_now()
+        return True
+
+
+class AliveBonusSchedule(BaseCallback):
+    """Before each rollout, set the training copies' alive-bonus weight to ``recipe.alive_bonus_at(progress)``
+    (``ScaleAliveBonus.scale``, through ``VecEnv.set_attr``). Computed from the model's step count, so a resumed run
+    continues the schedule where it stopped, and the same in every copy and process."""
+
+    def __init__(self, recipe, timesteps: int):
+        super().__init__()
+        self.recipe, self.timesteps = recipe, timesteps
+
+    def _on_rollout_start(self) -> None:
+        self.training_env.set_attr("scale", self.recipe.alive_bonus_at(self.num_timesteps / self.timesteps))
+
+    def _on_step(self) -> bool:
         return True

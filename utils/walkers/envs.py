@@ -70,11 +70,13 @@ def make_walking_env(env_id: str) -> gym.Env:
     return WalkingMonitor(env) if hasattr(env.unwrapped, "robot") else env
 
 
-def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, alive_bonus: float = 1.0):
+def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool = False, alive_bonus: float = 1.0,
+             progress_weight: float = 1.0, reward_wrapper: bool = False):
     """A vectorised environment of ``n_envs`` copies, each wrapped in ``Monitor`` (and ``WalkingMonitor``).
 
-    ``alive_bonus`` != 1 changes the *training* reward (:class:`utils.walkers.walking.ScaleAliveBonus`, outside
-    ``Monitor``, so the logged episode returns stay the environment's own).
+    ``alive_bonus`` or ``progress_weight`` != 1 (or ``reward_wrapper``, for a schedule that will change the weight)
+    change the *training* reward (:class:`utils.walkers.walking.ScaleAliveBonus`, outside ``Monitor``, so the
+    logged episode returns stay the environment's own).
 
     ``parallel=False`` steps them one after the other in this process (``DummyVecEnv``); ``parallel=True``
     splits them between this process and one worker process (:class:`utils.walkers.split_vec_env.SplitVecEnv`),
@@ -91,10 +93,10 @@ def make_vec(env_id: str, n_envs: int = 4, seed: int | None = 0, parallel: bool 
 
         vec_env_cls = SplitVecEnv
     wrapper_class = wrapper_kwargs = None
-    if alive_bonus != 1.0:
+    if reward_wrapper or alive_bonus != 1.0 or progress_weight != 1.0:
         from utils.walkers.walking import ScaleAliveBonus
 
-        wrapper_class, wrapper_kwargs = ScaleAliveBonus, {"scale": alive_bonus}
+        wrapper_class, wrapper_kwargs = ScaleAliveBonus, {"scale": alive_bonus, "progress_weight": progress_weight}
     return make_vec_env(
         functools.partial(make_walking_env, env_id), n_envs=n_envs, seed=seed, vec_env_cls=vec_env_cls,
         wrapper_class=wrapper_class, wrapper_kwargs=wrapper_kwargs,

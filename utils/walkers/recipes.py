@@ -64,6 +64,11 @@ class A2CRecipe:
     alive_bonus: float = 1.0
     """Training reward only: weight of the +1-per-step alive bonus (1: the environment's own reward).
     Below 1, standing still pays less than walking forward; evaluation always uses the unmodified reward."""
+    alive_anneal: float = 0.0
+    """Training reward only: a curriculum. Over this fraction of training the alive bonus falls linearly from 1 (the
+    environment's own reward: first learn to stay up) to ``alive_bonus``; 0: ``alive_bonus`` from the first step."""
+    progress_weight: float = 1.0
+    """Training reward only: weight of the progress term (the speed towards the target; 1: the environment's own)."""
     norm_obs: bool = True
     """VecNormalize: running mean/std of observations (joint speeds and angles live on very different scales)."""
     norm_reward: bool = True
@@ -99,9 +104,11 @@ class A2CRecipe:
         for name in ("learning_rate", "max_grad_norm", "clip_obs"):
             if getattr(self, name) <= 0:
                 raise bad(name, "positive")
-        for name in ("ent_coef", "vf_coef", "alive_bonus"):
+        for name in ("ent_coef", "vf_coef", "alive_bonus", "progress_weight"):
             if getattr(self, name) < 0:
                 raise bad(name, "0 or more")
+        if not 0 <= self.alive_anneal <= 1:
+            raise bad("alive_anneal", "a fraction of training in [0, 1]")
         if not 0 < self.gamma <= 1:
             raise bad("gamma", "in (0, 1]")
         if not 0 <= self.gae_lambda <= 1:
@@ -128,6 +135,12 @@ class A2CRecipe:
                                net_arch=dict(pi=list(self.net_arch), vf=list(self.net_arch)),
                                activation_fn=ACTIVATIONS[self.activation]),
         )
+
+    def alive_bonus_at(self, progress: float) -> float:
+        """The alive bonus's weight after ``progress`` (0 to 1) of training: see :attr:`alive_anneal`."""
+        if self.alive_anneal <= 0:
+            return self.alive_bonus
+        return 1.0 + (self.alive_bonus - 1.0) * min(1.0, progress / self.alive_anneal)
 
     def vec_normalize_kwargs(self) -> dict:
         """Keyword arguments for ``VecNormalize`` during training."""

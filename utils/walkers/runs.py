@@ -25,7 +25,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 from utils.course.threads import single_threaded
 from utils.walkers import diagnostics, run_folder
-from utils.walkers.callbacks import Checkpoints, EpisodeLog, FrozenEvalCallback, ProgressBar
+from utils.walkers.callbacks import AliveBonusSchedule, Checkpoints, EpisodeLog, FrozenEvalCallback, ProgressBar
 from utils.walkers.envs import make_vec
 from utils.walkers.recipes import ALGORITHM, ALGORITHMS, A2CRecipe
 from utils.walkers.run_config import RunConfig
@@ -181,6 +181,8 @@ class Run:
         if c.eval_every:
             parts.append(FrozenEvalCallback(self, model.get_env(), on_eval))
         parts.append(Checkpoints(self))
+        if c.recipe.alive_anneal > 0:
+            parts.append(AliveBonusSchedule(c.recipe, c.timesteps))
         return CallbackList(parts)
 
     @contextlib.contextmanager
@@ -298,7 +300,9 @@ def _check_writable(out: Path) -> None:
 
 def recipe_envs(recipe: A2CRecipe, env_id: str, seed: int):
     """The recipe's training copies (before ``VecNormalize``): notebook 05's ``make_vec_env`` call."""
-    return make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
+    return make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel,
+                    alive_bonus=recipe.alive_bonus_at(0.0), progress_weight=recipe.progress_weight,
+                    reward_wrapper=recipe.alive_anneal > 0)
 
 
 def new_model(recipe: A2CRecipe, env_id: str, seed: int):

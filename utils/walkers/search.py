@@ -83,7 +83,8 @@ def sample_focused(trial: optuna.Trial, base: A2CRecipe) -> A2CRecipe:
     """Draw a recipe near what is known to walk (the walker's recipe: the zoo's values, 4 copies, gSDE, alive bonus
     below 1): only the values the walker probes found to decide between walking and falling are searched (the
     rollout length, λ, the step size and its schedule, the exploration noise and how often it is redrawn, the
-    entropy bonus, the alive bonus); the rest stays ``base``'s."""
+    entropy bonus) and the training reward: the alive bonus, its curriculum (from 1 down to it over a fraction of
+    training: first stay up, then walk) and the progress term's weight; the rest stays ``base``'s."""
     return replace(
         base,
         n_steps=trial.suggest_categorical("n_steps", [8, 16, 32]),
@@ -94,6 +95,8 @@ def sample_focused(trial: optuna.Trial, base: A2CRecipe) -> A2CRecipe:
         log_std_init=trial.suggest_float("log_std_init", -3.0, -0.5),
         sde_sample_freq=trial.suggest_categorical("sde_sample_freq", [-1, 4, 8, 16]),
         alive_bonus=trial.suggest_categorical("alive_bonus", [0.1, 0.25, 0.5, 1.0]),
+        alive_anneal=trial.suggest_categorical("alive_anneal", [0.0, 0.1, 0.25, 0.5]),
+        progress_weight=trial.suggest_categorical("progress_weight", [1.0, 1.5, 2.0, 3.0]),
         parallel=False,  # one core per seed: a trial's seeds run side by side
     )
 
@@ -102,8 +105,17 @@ SPACES = {"zoo": sample_recipe, "focused": sample_focused}
 """``--space``: the zoo's whole A2C space, or the focused one around the walker's recipe."""
 
 
-def recipe_params(recipe: A2CRecipe) -> dict:
-    """The search-space parameters of ``recipe``, for ``study.enqueue_trial`` (a known recipe as a trial)."""
+FOCUSED = ("n_steps", "gae_lambda", "learning_rate", "lr_schedule", "ent_coef", "log_std_init", "sde_sample_freq",
+           "alive_bonus", "alive_anneal", "progress_weight")
+"""The parameters :func:`sample_focused` draws."""
+
+
+def recipe_params(recipe: A2CRecipe, space: str = "zoo") -> dict:
+    """The parameters of ``recipe`` in search space ``space``, for ``study.enqueue_trial`` (a known recipe as a trial)."""
+    if space == "focused":
+        params = {name: getattr(recipe, name) for name in FOCUSED}
+        params["ent_coef"] = max(recipe.ent_coef, 1e-8)
+        return params
     names = ("use_sde", "n_envs", "n_steps", "gamma", "gae_lambda", "learning_rate", "lr_schedule", "use_rms_prop",
              "normalize_advantage", "vf_coef", "max_grad_norm", "log_std_init", "activation", "ortho_init",
              "alive_bonus")

@@ -46,7 +46,9 @@ class WalkingMonitor(gym.Wrapper):
 
 
 class ScaleAliveBonus(gym.Wrapper):
-    """Training-only reward: the alive bonus counts ``scale`` instead of 1 (``reward - (1 - scale) * alive``).
+    """Training-only reward: the alive bonus counts ``scale`` instead of 1 and the progress term counts
+    ``progress_weight`` instead of 1 (``reward - (1 - scale) * alive + (progress_weight - 1) * progress``).
+    ``scale`` may change during training (:class:`utils.walkers.callbacks.AliveBonusSchedule` sets it).
 
     With ``scale=1`` this is the environment's own reward. Models never see this wrapper: it changes what
     training optimises, and every published score comes from the unmodified environment. Not potential-based
@@ -54,13 +56,14 @@ class ScaleAliveBonus(gym.Wrapper):
     way), so the optimal policy of the training reward need not be the environment's.
     """
 
-    def __init__(self, env: gym.Env, scale: float):
+    def __init__(self, env: gym.Env, scale: float, progress_weight: float = 1.0):
         super().__init__(env)
-        self.scale = float(scale)
+        self.scale, self.progress_weight = float(scale), float(progress_weight)
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        reward = float(reward) - (1.0 - self.scale) * self.env.unwrapped.rewards[0]
+        alive, progress = self.env.unwrapped.rewards[:2]
+        reward = float(reward) - (1.0 - self.scale) * alive + (self.progress_weight - 1.0) * progress
         return obs, reward, terminated, truncated, info
 
 
