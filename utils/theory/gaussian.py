@@ -73,13 +73,14 @@ def _fmt(x) -> str:
 
 def check_gaussian_log_prob(fn) -> bool:
     """Check ``fn(actions, mean, log_std) -> log pi`` (one number per row) against ``torch.distributions.Normal``;
-    print one report naming the usual mistake. Returns True when every case matches."""
+    print one line, ✓ or ✗ with the usual mistake named, and return True when every case matches (the course's
+    checker convention, :mod:`utils.theory.exercises`). ``fn`` is called positionally."""
     for number, case in enumerate(_cases(), 1):
         shapes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in case.items())
         try:
-            got = fn(**{k: v.clone() for k, v in case.items()})
+            got = fn(*(v.clone() for v in case.values()))
         except NotImplementedError as error:
-            print(f"gaussian_log_prob: not implemented yet. {error}")
+            print(f"✗ not written yet: {error}")
             return False
         except Exception as error:  # noqa: BLE001 - the learner's error, shown in one line
             print(f"✗ case {number} ({shapes}) raised {type(error).__name__}: {error}")
@@ -96,13 +97,10 @@ def check_gaussian_log_prob(fn) -> bool:
             return False
         if torch.allclose(got, expected, atol=1e-5, rtol=1e-5):
             continue
-        print(f"✗ case {number} ({shapes})\n    expected {_fmt(expected)}\n    got      {_fmt(got)}")
-        for explanation, wrong in MISTAKES:
-            if torch.allclose(got, wrong(*case.values()).double(), atol=1e-5, rtol=1e-5):
-                print(f"    Looks like: {explanation}")
-                break
-        else:
-            print("    (not one of the usual mistakes: compare each term with the formula of section 1)")
+        named = next((explanation for explanation, wrong in MISTAKES
+                      if torch.allclose(got, wrong(*case.values()).double(), atol=1e-5, rtol=1e-5)),
+                     "not one of the usual mistakes: compare each term with the formula of section 1")
+        print(f"✗ {named} (case {number}, {shapes}: expected {_fmt(expected)}, got {_fmt(got)})")
         return False
     print(f"✓ gaussian_log_prob: all {len(_cases())} cases match torch.distributions.Normal(...).log_prob(...).sum(-1).")
     return True
