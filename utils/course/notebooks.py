@@ -189,7 +189,7 @@ def main(argv=None) -> None:
     parser.add_argument("--badges", action="store_true", help="rewrite badges and set-up cells from pyproject.toml")
     parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
 
     paths = args.paths or sorted(NOTEBOOKS.glob("*.ipynb"))
     if args.execute:
@@ -197,8 +197,9 @@ def main(argv=None) -> None:
             print(f"executing {path} in full mode ...", flush=True)
             try:
                 print(f"{path}: {execute(path) / 60:.1f} min", flush=True)
-            except CellExecutionError as error:
-                raise SystemExit(f"{path}: a cell failed, outputs not stored: {str(error).strip().splitlines()[-1]}")
+            except (CellExecutionError, DeadKernelError) as error:
+                last = (str(error).strip().splitlines() or [type(error).__name__])[-1]
+                raise SystemExit(f"{path}: a cell failed, outputs not stored: {last}")
     if args.strip:
         for path in paths:
             if strip(path):
