@@ -34,15 +34,15 @@ QUIZ_06 = Quiz([
             "is made of, how often the exploration noise changes, and how correlated the batch is all differ.",
     ),
     Question(
-        "Both seeds of a variant end below both seeds of the recipe. If the variant were in fact just as good, how "
-        "often would two seeds per arm come out fully separated like this, one way or the other?",
+        "Both seeds of a variant end below both seeds of the spider's recipe. If the variant were in fact just as "
+        "good, how often would two seeds per arm come out fully separated like this, one way or the other?",
         ["Almost never: full separation is strong evidence", "1 time in 6", "1 time in 3", "Half the time"],
         answer=2,
         why="the 4 runs can be ordered in C(4, 2) = 6 equally likely ways (which two are on top); 2 of them are "
             "fully separated, so 2/6 = 1/3. Two seeds give a hint, not a conclusion (exercise 2).",
     ),
     Question(
-        "The spider recipe's explained variance stays near 1 from its first record on. What does that tell you?",
+        "The spider's recipe: its explained variance stays near 1 from its first record on. What does that tell you?",
         ["The critic is nearly perfect: it predicts the discounted returns almost exactly, so the advantages and "
          "the policy gradient built on them are accurate",
          "Little: with 4-step rollouts the targets are mostly the critic's own value, easy to explain; a value "
