@@ -2,7 +2,7 @@
 
 ``python -m utils.course.notebooks --execute notebooks/*.ipynb`` (``make executed-notebooks``) runs notebooks in
 full mode and stores their outputs, with the hash of the code cells that made them, so that they read as a
-tutorial on GitHub and Colab; ``--strip`` removes outputs (while editing); ``--badges`` rewrites every badge and
+tutorial on GitHub and Colab (``--times`` prints how long each took); ``--strip`` removes outputs (while editing); ``--badges`` rewrites every badge and
 set-up cell from ``[tool.course]`` in ``pyproject.toml``. The tests check that notebooks agree with all three.
 """
 from __future__ import annotations
@@ -186,6 +186,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m utils.course.notebooks")
     parser.add_argument("--execute", action="store_true", help="run in full mode and store the outputs (minutes each)")
     parser.add_argument("--strip", action="store_true", help="remove outputs and execution counts (while editing)")
+    parser.add_argument("--times", action="store_true", help="print each notebook's stored full-mode time, date and load")
     parser.add_argument("--badges", action="store_true", help="rewrite badges and set-up cells from pyproject.toml")
     parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
@@ -200,6 +201,12 @@ def main(argv=None) -> None:
             except (CellExecutionError, DeadKernelError) as error:
                 last = (str(error).strip().splitlines() or [type(error).__name__])[-1]
                 raise SystemExit(f"{path}: a cell failed, outputs not stored: {last}")
+    if args.times:
+        for path in paths:
+            course = nbformat.read(path, as_version=4).metadata.get("course")
+            print(f"{Path(path).name}: " + (f"{course['seconds'] / 60:.1f} min full mode, {course['executed']}, "
+                                            f"{course['cores']} cores, load {course['load_1min']} at the end"
+                                            if course else "no stored full-mode run"))
     if args.strip:
         for path in paths:
             if strip(path):
