@@ -266,6 +266,7 @@ def train_seeds(configs: list, on_round) -> tuple[dict[int, list[dict]], bool]:
     ``RuntimeError`` with its one-line reason, after the other seeds were stopped."""
     import multiprocessing as mp
     import os
+    import queue
 
     context = mp.get_context("spawn")  # fresh interpreters: no forked PyBullet or torch state
     stop, reports = context.Event(), context.Queue()
@@ -278,7 +279,7 @@ def train_seeds(configs: list, on_round) -> tuple[dict[int, list[dict]], bool]:
         while len(ended) < len(configs):
             try:
                 seed, record = reports.get(timeout=1.0)
-            except Exception:  # queue.Empty: check that nobody died without a word
+            except queue.Empty:  # check that nobody died without a word
                 dead = [c for c, child in zip(configs, children) if not child.is_alive() and c.seed not in ended]
                 if dead and reports.empty():
                     error = error or f"seed {dead[0].seed}'s process died (exit code {children[configs.index(dead[0])].exitcode})"
