@@ -17,8 +17,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecNormalize
 
 from utils.course.threads import single_threaded
-from utils.walkers.envs import make_vec
 from utils.walkers.recipes import ALGORITHMS, A2CRecipe
+from utils.walkers.runs import recipe_envs
 from utils.walkers.scoring import evaluate, frozen_env
 
 NO_CLIP = 1e9
@@ -40,8 +40,7 @@ def make_model(algo: str, recipe: A2CRecipe, env_id: str, seed: int, n_epochs: i
     """A fresh ``A2C`` or ``PPO`` (``algo``) on the recipe's normalised environments; its env is ``model.get_env()``."""
     if algo not in ALGORITHMS:
         raise ValueError(f"algo must be one of {', '.join(ALGORITHMS)}, got {algo!r}.")
-    venv = make_vec(env_id, n_envs=recipe.n_envs, seed=seed, parallel=recipe.parallel, alive_bonus=recipe.alive_bonus)
-    env = VecNormalize(venv, **recipe.vec_normalize_kwargs())
+    env = VecNormalize(recipe_envs(recipe, env_id, seed), **recipe.vec_normalize_kwargs())
     kwargs = recipe.a2c_kwargs() if algo == "a2c" else ppo_kwargs(recipe, n_epochs, clip_range)
     return ALGORITHMS[algo]("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **kwargs)
 
