@@ -75,7 +75,7 @@ def sample_recipe(trial: optuna.Trial, base: A2CRecipe) -> A2CRecipe:
         activation=trial.suggest_categorical("activation", ["tanh", "relu"]),
         ortho_init=trial.suggest_categorical("ortho_init", [False, True]),
         alive_bonus=trial.suggest_categorical("alive_bonus", [0.0, 0.1, 0.25, 0.5, 1.0]),
-        parallel=False,  # one core per trial: parallelism comes from running several workers
+        parallel=False,  # one core per seed: a trial's seeds run side by side
     )
 
 
