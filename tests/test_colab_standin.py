@@ -24,7 +24,7 @@ from utils.course.notebooks import course_settings, setup_cell
 from utils.course.session import ROOT
 
 COLAB_FREEZE = ROOT / "reference" / "colab" / "pip-freeze.txt"
-SEEDED = ["huggingface-hub", "gymnasium", "numpy", "matplotlib", "tqdm", "imageio", "imageio-ffmpeg", "pandas",
+SEEDED = ["huggingface-hub", "gymnasium", "numpy", "scipy", "matplotlib", "tqdm", "imageio", "imageio-ffmpeg", "pandas",
           "ipywidgets", "ipykernel", "ipython", "PyYAML", "SQLAlchemy", "cloudpickle", "wasabi", "requests", "nbformat"]
 """What the course touches of Colab's packages, installed at Colab's versions."""
 TORCH_HERE = "torch==2.13.0"

@@ -7,6 +7,7 @@
     ``colab``          the robots' part of the Colab set-up (00, 04-06)
     ``export``         ``#@save`` cells of 01-03 copied into ``utils.theory`` (``python -m utils.course.export``)
     ``tables``         Markdown result tables (01 on)
+    ``over_seeds``     a result over training seeds: IQM with a bootstrap interval beside mean ± std (03, 05)
     ``quiz``           the quiz at the end of every notebook: ``Question``, ``Quiz.show()``, ``Quiz.check()`` (01 on)
     ``threads``        one torch thread inside a block, restored afterwards
     ``quiet``          PyBullet's C-level banner silenced; the Bullet ids registered without it
