@@ -40,6 +40,18 @@ def frozen_env(env_id: str, stats: VecNormalize, seed: int = 0) -> VecNormalize:
     return env
 
 
+WALKS_METRES = 15.0
+WALKS_MAX_FALLS = 0.1
+"""A trained seed *walks* when its deterministic evaluation episodes average at least ``WALKS_METRES`` with falls in
+at most this share of them (1 in 10): the biped's target in the course's issue tracker (issue 17)."""
+
+
+def walks(result: dict) -> bool:
+    """Whether an evaluation (``evaluate``'s result, or a row with ``mean_distance``, ``falls`` and ``episodes``)
+    walked."""
+    return result["mean_distance"] >= WALKS_METRES and result["falls"] <= WALKS_MAX_FALLS * result["episodes"]
+
+
 def pass_score(returns) -> float:
     """The Hugging Face course's pass score: mean minus (population) standard deviation of episode returns."""
     returns = np.asarray(returns, dtype=float)
