@@ -20,20 +20,10 @@ def nb(request):
     return request.param, nbformat.read(request.param, as_version=4)
 
 
-NOT_EXECUTED_YET = {
-    "05_bipedal_walker.ipynb": "its full mode trains the walker for 2M steps (about 27 min on two free cores); the "
-                               "run of 1 December, sharing the cores, reached 500k steps in 41 min (its evaluations "
-                               "equal to the shipped walker's) and was stopped: issue 19",
-}
-"""Notebooks whose full-mode run is still owed, and why. Strict: once one is executed, its entry must go."""
-
-
-def test_stored_outputs_come_from_a_full_mode_run_of_the_current_code(nb, request):
+def test_stored_outputs_come_from_a_full_mode_run_of_the_current_code(nb):
     """Committed with the outputs of `make executed-notebooks`: full mode, every code cell run, no error, and made
     from the code cells as they are now (their hash is stored at execution)."""
     path, book = nb
-    if path.name in NOT_EXECUTED_YET:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_EXECUTED_YET[path.name]))
     course = book.metadata.get("course", {})
     assert course.get("mode") == "full", f"{path.name}: no full-mode outputs stored; run `make executed-notebooks`"
     assert course.get("code_sha256") == code_sha256(book), (
