@@ -2,16 +2,15 @@
 
     .venv/bin/python scripts/walk_or_fall.py [RUN_FOLDER ...]
 
-Reads every seed of the walker search (``studies/walker-seeds/trials/*/seed-*``), the walker recipe's runs kept
-beside it (``studies/walker-seeds/reference-runs/*``) and any run folder given, labels
-each run by its last 3 periodic evaluations together (``utils.walkers.scoring.walks``: at least 15 m on average, falls
-in at most 1 in 10 of their episodes), and prints SB3's diagnostics at a few early steps (``logs/diagnostics.csv``): explained variance, the
-entropy loss (minus the gSDE policy's entropy: under gSDE it grows when the latent features that scale the noise
-shrink), and the mean training episode length (``logs/episodes.csv``, where kept: the search's trials do not commit
-it). Writes
-``studies/walker-seeds/walk_or_fall.md``. A run still training is labelled by the evaluations it has reached. Runs of different trials
-train different recipes:
-compare within a trial (trial 0 is the walker recipe, as notebook 05's run).
+Reads every seed of the walker search (``studies/walker-seeds/trials/*/seed-*``), the walker recipe's runs kept beside
+it (``studies/walker-seeds/reference-runs/*``) and any run folder given. Each run is labelled by its last 3 periodic
+evaluations together (``utils.walkers.scoring.walks``: at least 15 m on average, falls in at most 1 in 10 of their
+episodes; a run still training, by the evaluations it has reached). Printed beside the label: SB3's diagnostics at a
+few early steps (``logs/diagnostics.csv``): explained variance, the entropy loss (minus the gSDE policy's entropy:
+under gSDE it grows when the latent features that scale the noise shrink), and the mean training episode length
+(``logs/episodes.csv``, where kept: the search's trials do not commit it). Runs of different trials train different
+recipes: compare within a trial (trial 0 is the walker recipe, as notebook 05's run). Writes
+``studies/walker-seeds/walk_or_fall.md``.
 """
 from __future__ import annotations
 
