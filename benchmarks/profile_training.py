@@ -63,9 +63,10 @@ def categorise(raw: Path) -> dict[str, collections.Counter]:
 
 
 def profile(env_id: str, recipe: str, steps: int) -> list[str]:
-    if shutil.which("py-spy") is None and not Path(sys.executable).with_name("py-spy").exists():
+    beside_python = Path(sys.executable).with_name("py-spy")
+    spy = shutil.which("py-spy") or (str(beside_python) if beside_python.exists() else None)
+    if spy is None:
         return ["py-spy is not installed (pip install py-spy): profile skipped."]
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "profile.txt"
         command = [spy, "record", "--subprocesses", "--format", "raw", "--rate", "200", "-o", str(raw), "--",

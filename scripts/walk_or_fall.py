@@ -14,7 +14,6 @@ recipes: compare within a trial (trial 0 is the walker recipe, as notebook 05's 
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -25,11 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from utils.walkers import diagnostics, run_folder  # noqa: E402
 from utils.walkers.scoring import walks  # noqa: E402
+from utils.walkers.search import LATE_EVALUATIONS  # noqa: E402
 
 STEPS = (128_000, 192_000, 256_000)
 """Early steps compared (diagnostics are recorded every 100 updates: 3,200 steps for 4 copies x 8 steps)."""
-LATE = 3
-"""A run is labelled by its last evaluations, as the search scores a seed (``utils.walkers.search.LATE_EVALUATIONS``)."""
 COLUMNS = {"train/explained_variance": "EV", "train/entropy_loss": "ent. loss"}
 OUT = ROOT / "studies" / "walker-seeds" / "walk_or_fall.md"
 
@@ -39,11 +37,12 @@ def row(folder: Path) -> dict | None:
     evaluations = run_folder.read_jsonl(logs / run_folder.EVALUATIONS)
     if not evaluations or not (logs / run_folder.DIAGNOSTICS).exists():
         return None
-    late = evaluations[-LATE:]
-    per_evaluation = json.loads((logs / "run.json").read_text()).get("eval_episodes", 5)
+    late = evaluations[-LATE_EVALUATIONS:]  # as the search scores a seed
+    per_evaluation = run_folder.read_json(logs / run_folder.RUN_JSON).get("eval_episodes", 5)
     late_walk = {"mean_distance": sum(e["distance"] for e in late) / len(late), "falls": sum(e["falls"] for e in late),
                  "episodes": per_evaluation * len(late)}
-    episodes = pd.read_csv(logs / "episodes.csv") if (logs / "episodes.csv").exists() else None  # not committed in trials
+    kept = logs / run_folder.EPISODES  # not committed in the search's trials
+    episodes = pd.read_csv(kept) if kept.exists() else None
     table = diagnostics.read(logs)
     name = "/".join(folder.parts[-2:]) if "trials" in folder.parts else folder.name
     out = {"run": f"trial {name}" if "trials" in folder.parts else name,
@@ -70,7 +69,7 @@ def main(extra: list[str]) -> None:
     counts = frame["walks"].value_counts().to_dict()
     text = (f"# Early diagnostics: runs that walked ({counts.get(True, 0)}) and runs that fell ({counts.get(False, 0)})\n\n"
             f"Written by `scripts/walk_or_fall.py` from the runs' committed logs; a run is labelled by its last "
-            f"{LATE} evaluations.\n\n```\n" + frame.round(2).to_string() + "\n```\n")
+            f"{LATE_EVALUATIONS} evaluations.\n\n```\n" + frame.round(2).to_string() + "\n```\n")
     OUT.write_text(text)
     print(text)
 
