@@ -171,7 +171,12 @@ no orthogonal init, VecNormalize); ``alive_bonus=0.25`` comes from the team's pr
 1.0, one seed each, stood); ``parallel`` is the course's
 two-core pipeline (2 + 2 copies: the same data as one process, sooner). The Optuna study ``studies/walker-a2c``,
 started after this recipe shipped, runs it as trial 0 (enqueued) and searches around it."""
-RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER}
+SPIDER = replace(ZOO, parallel=True)
+"""The spider's recipe: RL Baselines3 Zoo's pybullet A2C values as they are (4 copies x 8 steps, linear 0.00096, the
+rest as :data:`COURSE`); notebook 06's ablation found this batch shape ahead of the course recipe's 8 x 4 on the
+spider (400k steps, seeds 0 and 1); three other training seeds report it (``scripts/train_seeds.sh``,
+``agents/a2c-AntBulletEnv-v0/logs/seeds.md``). ``parallel``: the course's two-core pipeline (the same data)."""
+RECIPES = {"course": COURSE, "reference": REFERENCE, "zoo": ZOO, "zoo-low-alive": ZOO_LOW_ALIVE, "walker": WALKER, "spider": SPIDER}
 DEFAULT_RECIPE = {"Walker2DBulletEnv-v0": "walker", "AntBulletEnv-v0": "course"}
 """The recipe ``python -m utils.train --env ENV`` uses without ``--recipe``: each robot's own (the course recipe
 only teaches the biped to stand: notebook 05)."""
