@@ -3,6 +3,7 @@
 ``python benchmarks/throughput.py [--steps 60000] [--rounds 3]`` measures, for both walkers, interleaved in one run
 (round after round, each measurement in turn, the median over rounds reported):
 * raw stepping with random actions, one process (one core) and two processes at once (both cores): the limit;
+  and the course's environment (``utils.walkers.envs.make_env``: batched PyBullet queries) in one process;
 * the Hugging Face / RL Baselines3 Zoo recipe (``benchmarks/reference_recipe.py``: plain SB3, 4 ``DummyVecEnv``
   copies x 8 steps, one process) as a whole process;
 * the robot's own recipe as the course trains it, ``python -m utils.train --env ENV`` (the walker's or the spider's
@@ -32,10 +33,15 @@ from utils.walkers.recipes import DEFAULT_RECIPE
 HERE = Path(__file__).resolve().parent
 
 
-def _raw_worker(env_id: str, steps: int, queue) -> None:
+def _raw_worker(env_id: str, steps: int, queue, batched: bool = False) -> None:
+    import gymnasium as gym
+
+    from utils.course.quiet import register_bullet_envs, silence_c_output
     from utils.walkers.envs import make_env
 
-    env = make_env(env_id)
+    register_bullet_envs()
+    with silence_c_output():
+        env = make_env(env_id) if batched else gym.make(env_id)
     env.reset(seed=0)
     env.action_space.seed(0)
     start = time.perf_counter()
@@ -46,11 +52,12 @@ def _raw_worker(env_id: str, steps: int, queue) -> None:
     queue.put(steps / (time.perf_counter() - start))
 
 
-def raw_rate(env_id: str, steps: int, processes: int) -> float:
-    """Summed steps/s of ``processes`` independent random-action loops running at once."""
+def raw_rate(env_id: str, steps: int, processes: int, batched: bool = False) -> float:
+    """Summed steps/s of ``processes`` independent random-action loops running at once, on the plain environment
+    (``gym.make``) or on the course's (``make_env``: :mod:`utils.walkers.batched_queries`)."""
     ctx = mp.get_context("forkserver")
     queue = ctx.Queue()
-    workers = [ctx.Process(target=_raw_worker, args=(env_id, steps, queue)) for _ in range(processes)]
+    workers = [ctx.Process(target=_raw_worker, args=(env_id, steps, queue, batched)) for _ in range(processes)]
     for w in workers:
         w.start()
     rates = [queue.get() for _ in workers]
@@ -73,6 +80,7 @@ def measurements(env_id: str, steps: int, raw_steps: int, out: str) -> dict:
     return {
         "raw_1_core": lambda: raw_rate(env_id, raw_steps, 1),
         "raw_2_cores": lambda: raw_rate(env_id, raw_steps, 2),
+        "course_env_1_core": lambda: raw_rate(env_id, raw_steps, 1, batched=True),
         "reference": lambda: process_rate([sys.executable, str(HERE / "reference_recipe.py"), env_id, str(steps)], steps),
         "course": lambda: process_rate(course, steps),
     }
@@ -104,6 +112,7 @@ def main() -> None:
                      "course_of_raw_2_cores": rate["course"] / rate["raw_2_cores"]})
         r = rows[-1]
         lines.append(f"{env_id:<22} raw 1 core {rate['raw_1_core']:6.0f} | raw 2 cores {rate['raw_2_cores']:6.0f} | "
+                     f"course's env 1 core {rate['course_env_1_core']:6.0f} | "
                      f"reference (4 x 8, DummyVecEnv) {rate['reference']:6.0f} | course ({r['recipe']} recipe) "
                      f"{rate['course']:6.0f} steps/s | course/reference {r['course_vs_reference']:.2f}x | "
                      f"course/raw 2 cores {r['course_of_raw_2_cores']:.0%}")

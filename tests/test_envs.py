@@ -48,6 +48,52 @@ def test_walkers_have_the_documented_spaces():
             env.close()
 
 
+# --- utils.walkers.batched_queries -------------------------------------------------------------------------
+def _trajectory(env, steps, seed=3):
+    """Observations, rewards and ends of ``steps`` random-action steps (resets included), and the torso's path."""
+    import gymnasium as gym  # noqa: F401
+
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    out = [obs]
+    for _ in range(steps):
+        obs, reward, terminated, truncated, _ = env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+        out += [obs, reward, terminated, truncated, tuple(env.unwrapped.robot.body_xyz)]
+        if terminated or truncated:
+            out.append(env.reset()[0])
+    return out
+
+
+@pytest.mark.parametrize("env_id", ["Walker2DBulletEnv-v0", "AntBulletEnv-v0"])
+def test_batched_queries_give_the_plain_environments_numbers_bit_for_bit(env_id):
+    import gymnasium as gym
+
+    from utils.walkers.batched_queries import BatchedQueries
+
+    plain, course = gym.make(env_id), make_env(env_id)
+    try:
+        expected, got = _trajectory(plain, 600), _trajectory(course, 600)
+        assert course.env.batched and isinstance(course.env, BatchedQueries), "the course's environment is batched"
+        assert len(expected) == len(got)
+        for a, b in zip(expected, got):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        plain.close()
+        course.close()
+
+
+def test_batched_queries_leave_another_library_version_alone(monkeypatch):
+    from utils.walkers import batched_queries
+
+    monkeypatch.setattr(batched_queries, "CHECKED_VERSION", "0.0.0")
+    env = make_env("Walker2DBulletEnv-v0")
+    try:
+        env.reset(seed=0)
+        assert not env.env.batched and "calc_state" not in vars(env.unwrapped.robot)
+    finally:
+        env.close()
+
+
 # --- utils.walkers.split_vec_env ---------------------------------------------------------------------------------
 def test_split_vec_env_matches_dummy_vec_env():
     """Same seed, same actions: SplitVecEnv returns exactly what DummyVecEnv returns, auto-resets included."""
