@@ -172,6 +172,7 @@ def test_two_workers_share_a_journal_and_never_run_a_trial_twice(tmp_path):
     (("--trials", "0"), "--trials must be a positive"),
     (("--timesteps", "10"), "--timesteps must be at least"),
     (("--seeds", "0"), "--seeds must be at least 1"),
+    (("--stale-after", "0"), "--stale-after must be a positive"),
     (("--storage", "/dev/null/journal.log"), "Cannot open the study storage"),
     (("--storage", "nosuchdriver://x"), "Cannot open the study storage"),
 ])
@@ -201,3 +202,22 @@ def test_default_workers_share_the_cores_between_the_seeds_of_a_trial():
     assert parse(args).workers == max(1, os.cpu_count() // 2) and parse(args).seeds == 2
     assert parse(args + ["--seeds", "1"]).workers == os.cpu_count()
     assert parse(args + ["--seeds", "64"]).workers == 1
+
+
+def test_an_abandoned_running_trial_is_failed_and_a_stop_file_stops_the_worker(tmp_path):
+    study = open_study("s", open_storage(tmp_path / "journal.log"), ENV, STEPS, seeds=1)
+    abandoned = study.ask()  # a worker that was killed: RUNNING, its folder written long ago
+    old = tmp_path / "trials" / f"{abandoned.number:04d}" / "seed-1000" / "logs" / "train.log"
+    old.parent.mkdir(parents=True)
+    old.write_text("start\n")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    alive = study.ask()  # a live worker's trial: written a moment ago
+    (tmp_path / "trials" / f"{alive.number:04d}").mkdir(parents=True)
+    (tmp_path / "trials" / f"{alive.number:04d}" / "episodes.csv").write_text("r\n")
+    (tmp_path / "STOP").write_text("")
+    done = tune("--study", "s", "--trials", 5, "--out", tmp_path, "--seeds", 1, "--workers", 1, "--stale-after", 30)
+    assert done.returncode == 0, done.stderr
+    assert f"trial {abandoned.number}: nothing written for over 30 min" in done.stdout
+    assert "STOP exists: this worker stops" in done.stdout and "ran 0 trial(s)" in done.stdout
+    states = {t.number: t.state for t in load(tmp_path / "journal.log").trials}
+    assert states == {abandoned.number: optuna.trial.TrialState.FAIL, alive.number: optuna.trial.TrialState.RUNNING}

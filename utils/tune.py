@@ -5,6 +5,8 @@ trials, so a restarted worker, or one on another machine pointed at the same ``-
 same study. Each trial trains its recipe on ``--seeds`` seeds side by side (one process, one core, per seed) and
 scores the worst seed. ``--workers W`` starts W local workers (default: cores // seeds). ``--report`` prints the
 best trials and writes the optimisation history and parameter importances as PNGs into the study folder (``--out``).
+A file named ``STOP`` in the study folder makes every worker stop after its running trial; a running trial whose
+folder saw no write for ``--stale-after`` minutes (its worker was killed) is marked failed when a worker starts.
 """
 from __future__ import annotations
 
@@ -34,6 +36,9 @@ def parse(argv):
     parser.add_argument("--base", choices=sorted(RECIPES), default="course", help="recipe the search starts from")
     parser.add_argument("--enqueue", choices=sorted(RECIPES), action="append", default=[],
                         help="when the study is new, run this known recipe first (repeatable)")
+    parser.add_argument("--stale-after", type=float, default=60.0,
+                        help="minutes without a log line after which a running trial counts as abandoned by a killed "
+                             "worker and is marked failed (default: 60)")
     parser.add_argument("--report", action="store_true", help="print the best trials and write plots; train nothing")
     args = parser.parse_args(argv)
     if args.trials is None and not args.report:
@@ -82,8 +87,8 @@ def _main(argv) -> int:
     from utils.course.session import STUDIES
     from utils.train import one_line
     from utils.walkers.envs import check_env_id
-    from utils.walkers.search import (SearchError, finished, make_objective, make_pruner, open_storage, open_study,
-                              recipe_params, run_worker)
+    from utils.walkers.search import (STOP_FILE, SearchError, fail_stale, finished, make_objective, make_pruner,
+                                      open_storage, open_study, recipe_params, run_worker)
 
     folder = Path(args.out) if args.out else STUDIES / args.study
     storage_arg = args.storage or folder / "journal.log"
@@ -95,6 +100,8 @@ def _main(argv) -> int:
             raise SearchError(f"--timesteps must be at least 1000 steps per trial, got {args.timesteps}.")
         if args.workers < 1:
             raise SearchError(f"--workers must be at least 1, got {args.workers}.")
+        if not args.stale_after > 0:
+            raise SearchError(f"--stale-after must be a positive number of minutes, got {args.stale_after}.")
         if args.seeds < 1:
             raise SearchError(f"--seeds must be at least 1, got {args.seeds}.")
         for needed in (folder, folder / "trials"):
@@ -119,13 +126,15 @@ def _main(argv) -> int:
         command = [sys.executable, "-m", "utils.tune", "--env", args.env, "--study", args.study, "--trials",
                    str(args.trials), "--timesteps", str(args.timesteps), "--out", str(folder), "--storage",
                    str(storage_arg), "--base", args.base, "--pruner", args.pruner, "--seeds", str(args.seeds),
-                   "--space", args.space, "--workers", "1"]
+                   "--space", args.space, "--workers", "1", "--stale-after", str(args.stale_after)]
         workers = [subprocess.Popen(command) for _ in range(args.workers)]
         codes = [w.wait() for w in workers]
         print(f"study {args.study}: {finished(study)} finished or pruned trials")
         return max(codes)
+    for number in fail_stale(study, folder, args.stale_after * 60):
+        print(f"trial {number}: nothing written for over {args.stale_after:g} min, its worker is gone: marked failed")
     objective = make_objective(args.env, args.timesteps, folder, RECIPES[args.base], args.seeds, args.space)
-    ran = run_worker(study, args.trials, objective)
+    ran = run_worker(study, args.trials, objective, stop_file=folder / STOP_FILE)
     print(f"worker {os.getpid()}: ran {ran} trial(s); study {args.study} holds {finished(study)} finished or pruned")
     return 0
 

@@ -365,10 +365,33 @@ FAILURES_IN_A_ROW = 3
 """A worker stops after this many of its trials failed in a row: a fault that fails every trial is not searched on."""
 
 
-def run_worker(study: optuna.Study, n_trials: int, objective) -> int:
-    """Run trials until ``study`` holds ``n_trials`` finished or pruned ones; return how many this worker ran.
-    A trial that fails (e.g. a NaN loss) is recorded and the search goes on, unless :data:`FAILURES_IN_A_ROW` fail
-    in a row (a one-line ``SearchError``). A trial interrupted by Ctrl-C fails, and the worker stops."""
+STOP_FILE = "STOP"
+"""A file of this name in the study's folder makes every worker stop after its running trial."""
+
+
+def fail_stale(study: optuna.Study, folder: Path, idle_seconds: float) -> list[int]:
+    """Mark as failed the running trials whose worker is gone: nothing in their trial folder was written for
+    ``idle_seconds`` (a running trial's seeds write their episodes every few seconds). A journal file has no
+    heartbeat (Optuna's ``fail_stale_trials`` needs a database), so a killed worker's trial would stay RUNNING for
+    ever. Returns the numbers of the trials failed."""
+    import time
+
+    now, failed = time.time(), []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        out = Path(folder) / "trials" / f"{trial.number:04d}"
+        files = [p.stat().st_mtime for p in out.rglob("*") if p.is_file()] if out.is_dir() else []
+        last = max(files, default=trial.datetime_start.timestamp() if trial.datetime_start else now)
+        if now - last > idle_seconds:
+            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)  # another worker may be first
+            failed.append(trial.number)
+    return failed
+
+
+def run_worker(study: optuna.Study, n_trials: int, objective, stop_file: Path | None = None) -> int:
+    """Run trials until ``study`` holds ``n_trials`` finished or pruned ones, or ``stop_file`` exists; return how
+    many this worker ran. A trial that fails (e.g. a NaN loss) is recorded and the search goes on, unless
+    :data:`FAILURES_IN_A_ROW` fail in a row (a one-line ``SearchError``). A trial interrupted by Ctrl-C fails, and
+    the worker stops."""
     ran, failed = 0, []
     stop = optuna.study.MaxTrialsCallback(n_trials, states=DONE)
     mine = []
@@ -377,6 +400,9 @@ def run_worker(study: optuna.Study, n_trials: int, objective) -> int:
         mine.append(trial)
 
     while finished(study) < n_trials:
+        if stop_file is not None and stop_file.exists():
+            print(f"{stop_file} exists: this worker stops (remove the file to let the study go on).", flush=True)
+            break
         study.optimize(objective, n_trials=1, callbacks=[stop, remember], catch=(ValueError, RuntimeError))
         ran += 1
         last = mine[-1] if mine else None
