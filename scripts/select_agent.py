@@ -71,6 +71,8 @@ def main(env_id: str, runs: list[Path]) -> None:
     ship = incumbent is None or pass_score(chosen["selection"]) > pass_score(incumbent["selection"])
     if ship:
         source = runs[[r["run"] for r in rows].index(chosen["run"])]
+        for stale in run_folder.SNAPSHOT_ROOTS:  # the previous agent's training snapshots: not part of a package
+            shutil.rmtree(dest / stale, ignore_errors=True)
         shutil.copytree(source, dest, ignore=shutil.ignore_patterns("checkpoints", "best", "last", "logs"),
                         dirs_exist_ok=True)
         for name in LOGS:
