@@ -29,6 +29,7 @@
 
 ``utils.walkers``: notebooks 00 and 05-06, the PyBullet walkers with SB3
     ``envs``           environments by id, Bullet ids registered (00)
+    ``batched_queries`` the walkers' state read from PyBullet in batches: the same numbers, sooner
     ``split_vec_env``  the two-core vectorised environment
     ``walking``        distance, speed, falls, the reward's terms, the training-only alive bonus (05)
     ``recipes``        A2C hyperparameters per walker, each value's source (05)
