@@ -2,8 +2,10 @@
 
 ``python benchmarks/machine_probe.py`` prints, twice each:
 * a pure-Python counting loop, iterations per second of one process and of two at once (how far the second core adds);
-* the round trip of a small NumPy array (a step's actions) through a ``multiprocessing`` pipe to a worker process
-  and back, in microseconds, with blocking reads and with busy polling (what a per-step exchange costs).
+* the round trip of a small NumPy array (44 floats: two biped copies' observations) through a ``multiprocessing``
+  pipe to a worker process and back, in microseconds, with blocking reads and with busy polling (what a per-step
+  exchange costs).
+Run it with the machine's other work paused; the date and the load come first.
 """
 from __future__ import annotations
 
@@ -67,7 +69,11 @@ def round_trip_us(spin: bool, n: int = 3000) -> float:
 
 
 if __name__ == "__main__":
+    import os
+    from datetime import datetime, timezone
+
     mp.set_start_method("forkserver")
+    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f} at the start")
     for _ in range(2):
         one, two = loop_rate(1), loop_rate(2)
         print(f"python loop: 1 process {one / 1e6:.1f} M/s, 2 processes {two / 1e6:.1f} M/s ({two / one:.2f}x)")

@@ -33,7 +33,7 @@ from utils.walkers.recipes import DEFAULT_RECIPE
 HERE = Path(__file__).resolve().parent
 
 
-def _raw_worker(env_id: str, steps: int, queue, batched: bool = False) -> None:
+def _raw_worker(env_id: str, steps: int, queue, start, batched: bool = False) -> None:
     import gymnasium as gym
 
     from utils.course.quiet import register_bullet_envs, silence_c_output
@@ -44,6 +44,7 @@ def _raw_worker(env_id: str, steps: int, queue, batched: bool = False) -> None:
         env = make_env(env_id) if batched else gym.make(env_id)
     env.reset(seed=0)
     env.action_space.seed(0)
+    start.wait()  # every process steps at the same time, start-up excluded
     start = time.perf_counter()
     for _ in range(steps):
         _, _, terminated, truncated, _ = env.step(env.action_space.sample())
@@ -56,11 +57,11 @@ def raw_rate(env_id: str, steps: int, processes: int, batched: bool = False) -> 
     """Summed steps/s of ``processes`` independent random-action loops running at once, on the plain environment
     (``gym.make``) or on the course's (``make_env``: :mod:`utils.walkers.batched_queries`)."""
     ctx = mp.get_context("forkserver")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_raw_worker, args=(env_id, steps, queue, batched)) for _ in range(processes)]
+    queue, start = ctx.Queue(), ctx.Barrier(processes)
+    workers = [ctx.Process(target=_raw_worker, args=(env_id, steps, queue, start, batched)) for _ in range(processes)]
     for w in workers:
         w.start()
-    rates = [queue.get() for _ in workers]
+    rates = [queue.get(timeout=600) for _ in workers]
     for w in workers:
         w.join()
     return sum(rates)

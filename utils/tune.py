@@ -122,6 +122,8 @@ def _main(argv) -> int:
     if not study.trials:
         for name in args.enqueue:
             study.enqueue_trial(recipe_params(RECIPES[name], args.space), user_attrs={"enqueued": name})
+    for number in fail_stale(study, folder, args.stale_after * 60):
+        print(f"trial {number}: nothing written for over {args.stale_after:g} min, its worker is gone: marked failed")
     if args.workers > 1:
         command = [sys.executable, "-m", "utils.tune", "--env", args.env, "--study", args.study, "--trials",
                    str(args.trials), "--timesteps", str(args.timesteps), "--out", str(folder), "--storage",
@@ -131,8 +133,6 @@ def _main(argv) -> int:
         codes = [w.wait() for w in workers]
         print(f"study {args.study}: {finished(study)} finished or pruned trials")
         return max(codes)
-    for number in fail_stale(study, folder, args.stale_after * 60):
-        print(f"trial {number}: nothing written for over {args.stale_after:g} min, its worker is gone: marked failed")
     objective = make_objective(args.env, args.timesteps, folder, RECIPES[args.base], args.seeds, args.space)
     ran = run_worker(study, args.trials, objective, stop_file=folder / STOP_FILE)
     print(f"worker {os.getpid()}: ran {ran} trial(s); study {args.study} holds {finished(study)} finished or pruned")

@@ -321,6 +321,9 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
     sample = SPACES[space]
 
     def objective(trial: optuna.Trial) -> float:
+        import socket
+
+        trial.set_user_attr("host", socket.gethostname())  # fail_stale judges only this machine's trials
         recipe = sample(trial, base)
         out = Path(folder) / "trials" / f"{trial.number:04d}"
         state = {"pruned": False}
@@ -370,19 +373,34 @@ STOP_FILE = "STOP"
 
 
 def fail_stale(study: optuna.Study, folder: Path, idle_seconds: float) -> list[int]:
-    """Mark as failed the running trials whose worker is gone: nothing in their trial folder was written for
-    ``idle_seconds`` (a running trial's seeds write their episodes every few seconds). A journal file has no
-    heartbeat (Optuna's ``fail_stale_trials`` needs a database), so a killed worker's trial would stay RUNNING for
-    ever. Returns the numbers of the trials failed."""
+    """Mark as failed the running trials of this machine whose worker is gone: nothing in their trial folder was
+    written for ``idle_seconds`` (a running trial's seeds write their episodes every few seconds). A journal file has
+    no heartbeat (Optuna's ``fail_stale_trials`` needs a database), so a killed worker's trial would stay RUNNING for
+    ever. A trial started on another machine (its ``host`` attribute) is left alone: its folder is not here. Returns
+    the numbers of the trials failed."""
+    import socket
     import time
 
-    now, failed = time.time(), []
+    now, host, failed = time.time(), socket.gethostname(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         out = Path(folder) / "trials" / f"{trial.number:04d}"
-        files = [p.stat().st_mtime for p in out.rglob("*") if p.is_file()] if out.is_dir() else []
-        last = max(files, default=trial.datetime_start.timestamp() if trial.datetime_start else now)
-        if now - last > idle_seconds:
-            study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)  # another worker may be first
+        if trial.user_attrs.get("host", host if out.is_dir() else None) != host:
+            continue
+        written = []
+        for path in out.rglob("*") if out.is_dir() else []:
+            try:
+                if path.is_file():
+                    written.append(path.stat().st_mtime)
+            except OSError:  # deleted meanwhile by the live trial
+                pass
+        last = max(written, default=trial.datetime_start.timestamp() if trial.datetime_start else now)
+        if now - last <= idle_seconds:
+            continue
+        try:
+            done = study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
+        except optuna.exceptions.UpdateFinishedTrialError:  # another process finished it a moment ago
+            continue
+        if done.state == TrialState.FAIL:
             failed.append(trial.number)
     return failed
 
