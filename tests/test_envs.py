@@ -51,8 +51,6 @@ def test_walkers_have_the_documented_spaces():
 # --- utils.walkers.batched_queries -------------------------------------------------------------------------
 def _trajectory(env, steps, seed=3):
     """Observations, rewards and ends of ``steps`` random-action steps (resets included), and the torso's path."""
-    import gymnasium as gym  # noqa: F401
-
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
     out = [obs]

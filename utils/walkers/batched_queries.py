@@ -106,14 +106,16 @@ def install(robot) -> bool:
 
 
 class BatchedQueries(gym.Wrapper):
-    """Installs the batched methods on the walker's robot once it is loaded (at the first reset)."""
+    """Installs the batched methods on the walker's robot once it is loaded (at the first reset); tried once."""
 
     def __init__(self, env: gym.Env):
         super().__init__(env)
         self.batched = False
+        self._tried = False
 
     def reset(self, **kwargs):
         result = self.env.reset(**kwargs)
-        if not self.batched and hasattr(self.env.unwrapped, "robot"):
-            self.batched = install(self.env.unwrapped.robot)
+        if not self._tried:
+            self._tried = True
+            self.batched = hasattr(self.env.unwrapped, "robot") and install(self.env.unwrapped.robot)
         return result

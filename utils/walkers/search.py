@@ -209,6 +209,11 @@ def finished(study: optuna.Study) -> int:
 CONTINUE = "this trial does not count; the same utils.tune command continues the study"
 
 
+def trial_folder(folder: Path, number: int) -> Path:
+    """Where trial ``number`` of the study in ``folder`` keeps its seeds' logs."""
+    return Path(folder) / "trials" / f"{number:04d}"
+
+
 def trial_seeds(number: int, seeds: int) -> list[int]:
     """The training seeds of trial ``number`` when each trial trains ``seeds`` of them (see :data:`SEED_BASE`)."""
     return [SEED_BASE + seeds * number + i for i in range(seeds)]
@@ -325,7 +330,7 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
 
         trial.set_user_attr("host", socket.gethostname())  # fail_stale judges only this machine's trials
         recipe = sample(trial, base)
-        out = Path(folder) / "trials" / f"{trial.number:04d}"
+        out = trial_folder(folder, trial.number)
         state = {"pruned": False}
 
         def on_round(index, by_seed):
@@ -383,7 +388,7 @@ def fail_stale(study: optuna.Study, folder: Path, idle_seconds: float) -> list[i
 
     now, host, failed = time.time(), socket.gethostname(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        out = Path(folder) / "trials" / f"{trial.number:04d}"
+        out = trial_folder(folder, trial.number)
         if trial.user_attrs.get("host", host if out.is_dir() else None) != host:
             continue
         written = []
