@@ -123,6 +123,31 @@ def test_a_hopeless_trial_is_pruned_and_stops_training(tmp_path):
     assert counts[0] <= 2, counts
 
 
+def test_the_floor_prunes_a_trial_that_has_not_walked_where_the_median_cannot():
+    from utils.walkers.search import EVALUATIONS, FLOOR_AT, FLOOR_M, make_pruner
+
+    def pruned_at(pruner, scores, earlier=()):
+        study = optuna.create_study(direction="maximize", pruner=pruner)
+        for values in earlier:  # finished trials that never walked: the median at every step is 0
+            trial = study.ask()
+            for step, value in enumerate(values, 1):
+                trial.report(value, step)
+            study.tell(trial, values[-1])
+        trial = study.ask()
+        for step, value in enumerate(scores, 1):
+            trial.report(value, step)
+            if trial.should_prune():
+                return step
+        return None
+
+    never = [[0.0] * EVALUATIONS] * 5
+    assert pruned_at(make_pruner("median"), [0.0] * EVALUATIONS, never) is None, "a tie is not below the median"
+    assert pruned_at(make_pruner("median+floor"), [0.0] * EVALUATIONS, never) == FLOOR_AT
+    late_walker = [0.0] * (FLOOR_AT - 1) + [FLOOR_M, 5.0, 9.0]  # walks by the floor's evaluation: kept
+    assert pruned_at(make_pruner("median+floor"), late_walker, never) is None
+    assert pruned_at(make_pruner("median+floor"), [0.0] * EVALUATIONS) == FLOOR_AT, "also in a study's first trials"
+
+
 def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):
     journal = tmp_path / "journal.log"
     command = [sys.executable, "-m", "utils.tune", "--env", ENV, "--timesteps", str(STEPS * 4), "--study", "s",

@@ -32,7 +32,7 @@ def parse(argv):
     parser.add_argument("--space", choices=("zoo", "focused"), default="zoo",
                         help="zoo: RL Baselines3 Zoo's whole A2C space; focused: around the walker's recipe")
     parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores // seeds, at least 1)")
-    parser.add_argument("--pruner", choices=("median", "halving"), default="median", help="how hopeless trials are stopped")
+    parser.add_argument("--pruner", choices=("median", "median+floor", "halving"), default="median", help="how hopeless trials are stopped")
     parser.add_argument("--base", choices=sorted(RECIPES), default="course", help="recipe the search starts from")
     parser.add_argument("--enqueue", choices=sorted(RECIPES), action="append", default=[],
                         help="when the study is new, run this known recipe first (repeatable)")
