@@ -47,6 +47,17 @@ def test_evaluate_cli_prints_json_last(tiny_run):
     assert f"walked {last['mean_distance']:.2f}" in done.stdout
 
 
+def test_the_run_ends_with_distance_falls_and_whether_it_walks(tiny_run):
+    from utils.train import summary
+
+    results = json.loads((tiny_run.out / "results.json").read_text())
+    text = summary("AntBulletEnv-v0", results, "runs/ant")
+    assert f"walked {results['mean_distance']:.1f} m with {results['falls']} falls in 2 fresh episodes" in text
+    assert "It does not walk" in text, "960 steps do not make a walker"
+    walking = {**results, "mean_distance": 20.0, "falls": 0}
+    assert "\n" not in summary("AntBulletEnv-v0", walking, "runs/ant")
+
+
 def test_evaluation_is_reproducible_for_a_seed(tiny_run):
     runs = [json.loads(cli("-m", "utils.evaluate", str(tiny_run.out), "--episodes", "1", "--seed", "5")
                        .stdout.splitlines()[-1]) for _ in range(2)]

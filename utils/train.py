@@ -44,10 +44,21 @@ def main(argv=None) -> int:
     if result.interrupted:
         return 130
     if result.results:
-        r = result.results
-        print(f"{config.env_id}: shipped the {r['shipped']} policy, {r['mean_reward']:.2f} ± {r['std_reward']:.2f} "
-              f"over {r['n_eval_episodes']} episodes; package in {config.out}")
+        print(summary(config.env_id, result.results, config.out))
     return 0
+
+
+def summary(env_id: str, results: dict, out: str) -> str:
+    """The run's last words: the shipped policy's fresh score, what the robot did, and whether that is a walk."""
+    from utils.walkers.scoring import WALKS_MAX_FALLS, WALKS_METRES, walks
+
+    r, n = results, results["n_eval_episodes"]
+    text = (f"{env_id}: shipped the {r['shipped']} policy: {r['mean_reward']:.2f} ± {r['std_reward']:.2f}, walked "
+            f"{r['mean_distance']:.1f} m with {r['falls']} falls in {n} fresh episodes; package in {out}")
+    if not walks({**r, "episodes": n}):
+        text += (f"\nIt does not walk (a walk: {WALKS_METRES:g} m or more, falls in at most "
+                 f"{WALKS_MAX_FALLS * 10:g} episode in 10): the return alone would not say so.")
+    return text
 
 
 def interrupted(out: str | None) -> str:
