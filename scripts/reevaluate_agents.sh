@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 for agent in agents/*/; do agent=${agent%/}
   { for seed in 1 2; do
       episodes=$([ "$seed" = 1 ] && echo 10 || echo 50)
-      .venv/bin/python -m utils.evaluate "$agent" --episodes "$episodes" --seed "$seed" | head -1
+      .venv/bin/python -m utils.evaluate "$agent" --episodes "$episodes" --seed "$seed" | sed -n 1p  # the summary line (sed reads on: no broken pipe)
     done; } > "$agent/logs/reevaluation.txt"
   cat "$agent/logs/reevaluation.txt"
 done

@@ -9,7 +9,7 @@ from utils.course.quiz import Question, Quiz
 
 QUIZ_06 = Quiz([
     Question(
-        "The spider's recipe collects 4 steps in each of 8 copies per update, with GAE λ = 0.9. How many rewards "
+        "The course recipe collects 4 steps in each of 8 copies per update, with GAE λ = 0.9. How many rewards "
         "can one advantage estimate use before it bootstraps on the critic?",
         ["At most 4: the rollout ends after 4 steps, and the critic's value stands in for everything after",
          "About 10, since GAE's weights (γλ)^l fall to about e^-1 after 1 / (1 − λ) = 10 steps and the rest are "
@@ -21,7 +21,7 @@ QUIZ_06 = Quiz([
             "weights, which the rollout cuts off long before.",
     ),
     Question(
-        "The 4x8 variant (4 copies × 8 steps) and the spider's recipe (8 × 4) both learn from 32 samples per "
+        "The 4x8 variant (4 copies × 8 steps) and the course recipe (8 × 4) both learn from 32 samples per "
         "update. What is different?",
         ["Nothing: the same batch size is the same algorithm",
          "Only the speed: 8 copies split over two processes keep both cores busier, while the updates, the "
@@ -34,7 +34,7 @@ QUIZ_06 = Quiz([
             "is made of, how often the exploration noise changes, and how correlated the batch is all differ.",
     ),
     Question(
-        "Both seeds of a variant end below both seeds of the spider's recipe. If the variant were in fact just as "
+        "Both seeds of a variant end below both seeds of the course recipe. If the variant were in fact just as "
         "good, how often would two seeds per arm come out fully separated like this, one way or the other?",
         ["Almost never: full separation is strong evidence", "1 time in 6", "1 time in 3", "Half the time"],
         answer=2,
@@ -42,7 +42,7 @@ QUIZ_06 = Quiz([
             "fully separated, so 2/6 = 1/3. Two seeds give a hint, not a conclusion (exercise 2).",
     ),
     Question(
-        "The spider's recipe: its explained variance stays near 1 from its first record on. What does that tell you?",
+        "The course recipe: its explained variance stays near 1 from its first record on. What does that tell you?",
         ["The critic is nearly perfect: it predicts the discounted returns almost exactly, so the advantages and "
          "the policy gradient built on them are accurate",
          "Little: with 4-step rollouts the targets are mostly the critic's own value, easy to explain; a value "
