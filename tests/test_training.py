@@ -58,6 +58,21 @@ def test_the_run_ends_with_distance_falls_and_whether_it_walks(tiny_run):
     assert "\n" not in summary("AntBulletEnv-v0", walking, "runs/ant")
 
 
+def test_a_stop_flag_ends_training_between_evaluations(tmp_path, tiny):
+    polls = []
+
+    def should_stop():  # raised at the third poll, as a search raises it when the trial is pruned
+        polls.append(1)
+        return len(polls) >= 3
+
+    config = replace(tiny, env_id="AntBulletEnv-v0", timesteps=32_000, eval_every=16_000, checkpoint_every=0,
+                     seed=0, out=str(tmp_path / "run"), package=False)
+    result = train(config, should_stop=should_stop)
+    steps = run_folder.read_meta(run_folder.latest_snapshot(tmp_path / "run" / "last"))["num_timesteps"]
+    assert len(polls) == 3 and steps < 16_000 and result.evaluations == [], "stopped before the first evaluation"
+    assert "stop: asked from outside" in (tmp_path / "run" / "logs" / "train.log").read_text()
+
+
 def test_evaluation_is_reproducible_for_a_seed(tiny_run):
     runs = [json.loads(cli("-m", "utils.evaluate", str(tiny_run.out), "--episodes", "1", "--seed", "5")
                        .stdout.splitlines()[-1]) for _ in range(2)]

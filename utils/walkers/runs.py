@@ -25,7 +25,8 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 from utils.course.threads import single_threaded
 from utils.walkers import diagnostics, run_folder
-from utils.walkers.callbacks import AliveBonusSchedule, Checkpoints, EpisodeLog, FrozenEvalCallback, ProgressBar
+from utils.walkers.callbacks import (AliveBonusSchedule, Checkpoints, EpisodeLog, FrozenEvalCallback, ProgressBar,
+                                     StopWhen)
 from utils.walkers.envs import make_vec
 from utils.walkers.recipes import ALGORITHM, ALGORITHMS, A2CRecipe
 from utils.walkers.run_config import RunConfig
@@ -173,8 +174,8 @@ class Run:
     def remaining(self, model) -> int:
         return max(self.config.timesteps - model.num_timesteps, 0)
 
-    def callbacks(self, model, on_eval=None) -> CallbackList:
-        """SB3 callbacks of this run: progress bar, episode log, frozen evaluation, checkpoints."""
+    def callbacks(self, model, on_eval=None, should_stop=None) -> CallbackList:
+        """SB3 callbacks of this run: progress bar, episode log, frozen evaluation, checkpoints (and a stop flag)."""
         c = self.config
         parts = [ProgressBar(self)] if c.progress else []
         parts.append(EpisodeLog(self.logs / run_folder.EPISODES))
@@ -183,10 +184,12 @@ class Run:
         parts.append(Checkpoints(self))
         if c.recipe.alive_anneal > 0:
             parts.append(AliveBonusSchedule(c.recipe, c.timesteps))
+        if should_stop is not None:
+            parts.append(StopWhen(self, should_stop))
         return CallbackList(parts)
 
     @contextlib.contextmanager
-    def training(self, model, on_eval=None, how_to_continue: str | None = None):
+    def training(self, model, on_eval=None, how_to_continue: str | None = None, should_stop=None):
         """Around ``model.learn``: creates the folder, yields the callbacks; on the way out, whatever happened (end,
         Ctrl-C, error), saves a checkpoint, closes the logs and the progress bar, and says what was kept and how to
         continue (``how_to_continue``; by default: run the cell again). Ctrl-C is absorbed."""
@@ -198,7 +201,7 @@ class Run:
             model.set_logger(diagnostics.logger(self.logs))
             self.log(f"resume from {self.checkpoint.name} at {model.num_timesteps} steps" if self.checkpoint
                      else f"start: {self.config.env_id}, {self.config.timesteps} steps, seed {self.config.seed}")
-            callbacks = self.callbacks(model, on_eval)
+            callbacks = self.callbacks(model, on_eval, should_stop)
         except BaseException:  # Ctrl-C or an error while starting: keep the model as a checkpoint, then say so
             with contextlib.suppress(Exception):
                 self.checkpoint_now()
@@ -312,12 +315,14 @@ def new_model(recipe: A2CRecipe, env_id: str, seed: int):
 
 
 @single_threaded  # tiny MLPs: one torch thread is faster, and never stalls on a busy core (utils.course.threads)
-def train(config: RunConfig, mode: str = "new", on_eval=None, how_to_continue: str | None = None) -> TrainResult:
+def train(config: RunConfig, mode: str = "new", on_eval=None, how_to_continue: str | None = None,
+          should_stop=None) -> TrainResult:
     """Train A2C as ``config`` says, with evaluations, checkpoints and a package (see :class:`Run` for ``mode``).
 
     Interrupting (Ctrl-C, or the notebook's stop button) saves a checkpoint and returns the model trained so far;
     interrupting the packaging keeps the trained policies, and resuming completes the package.
     ``on_eval(evaluations)`` is called after each periodic evaluation and ends training early by returning ``False``;
+    ``should_stop()``, polled while training, ends it early by returning true;
     ``how_to_continue`` is what an interruption's message advises (by default, the command that resumes the run).
     """
     run = Run(config, mode)
@@ -331,7 +336,7 @@ def train(config: RunConfig, mode: str = "new", on_eval=None, how_to_continue: s
     else:
         model, env = run.load_checkpoint(recipe_envs(recipe, config.env_id, config.seed))
     try:
-        with run.training(model, on_eval, how_to_continue=resume) as callbacks:
+        with run.training(model, on_eval, how_to_continue=resume, should_stop=should_stop) as callbacks:
             if run.remaining(model):
                 model.learn(run.remaining(model), callback=callbacks, reset_num_timesteps=run.checkpoint is None)
     finally:
