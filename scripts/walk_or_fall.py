@@ -2,14 +2,15 @@
 
     .venv/bin/python scripts/walk_or_fall.py [RUN_FOLDER ...]
 
-Reads every seed of the walker search (``studies/walker-seeds/trials/*/seed-*``), the walker recipe's runs kept beside
-it (``studies/walker-seeds/reference-runs/*``) and any run folder given. Each run is labelled by its last 3 periodic
+Reads every seed of the walker searches (``studies/walker-*/trials/*/seed-*``), the walker recipe's runs kept beside
+them (``studies/walker-seeds/reference-runs/*``) and any run folder given. Each run is labelled by its last 3 periodic
 evaluations together (``utils.walkers.scoring.walks``: at least 15 m on average, falls in at most 1 in 10 of their
 episodes; a run still training, by the evaluations it has reached). Printed beside the label: SB3's diagnostics at a
 few early steps (``logs/diagnostics.csv``): explained variance, the entropy loss (minus the gSDE policy's entropy:
 under gSDE it grows when the latent features that scale the noise shrink), and the mean training episode length
 (``logs/episodes.csv``, where kept: the search's trials do not commit it). Runs of different trials train different
-recipes: compare within a trial (trial 0 is the walker recipe, as notebook 05's run). Writes
+recipes: compare within a trial (``walker-focused``'s trial 0 is the walker recipe, as notebook 05's run;
+``walker-seeds``' trials all trained 8 copies, its README). Writes
 ``studies/walker-seeds/walk_or_fall.md``.
 """
 from __future__ import annotations
@@ -44,8 +45,8 @@ def row(folder: Path) -> dict | None:
     kept = logs / run_folder.EPISODES  # not committed in the search's trials
     episodes = pd.read_csv(kept) if kept.exists() else None
     table = diagnostics.read(logs)
-    name = "/".join(folder.parts[-2:]) if "trials" in folder.parts else folder.name
-    out = {"run": f"trial {name}" if "trials" in folder.parts else name,
+    trial = "trials" in folder.parts
+    out = {"run": f"{folder.parts[-4]} trial {folder.parts[-2]}/{folder.parts[-1]}" if trial else folder.name,
            f"last {len(late)} evaluations": f"{late_walk['mean_distance']:.1f} m, {late_walk['falls']} falls in "
                                             f"{late_walk['episodes']} by {late[-1]['steps']:,}",
            "walks": walks(late_walk)}
@@ -62,7 +63,7 @@ def row(folder: Path) -> dict | None:
 
 def main(extra: list[str]) -> None:
     study = ROOT / "studies" / "walker-seeds"
-    folders = sorted((study / "trials").glob("*/seed-*")) + sorted((study / "reference-runs").glob("*/")) + \
+    folders = sorted(ROOT.glob("studies/walker-*/trials/*/seed-*")) + sorted((study / "reference-runs").glob("*/")) + \
         [Path(p).resolve() for p in extra]
     rows = [r for r in map(row, folders) if r is not None]
     frame = pd.DataFrame(rows).set_index("run")

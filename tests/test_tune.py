@@ -88,6 +88,19 @@ def test_the_focused_space_draws_the_walker_recipe_back_when_it_is_enqueued():
     drawn = sample_focused(trial, WALKER)  # ent_coef 0 is drawn as 1e-8, the bottom of its log range
     assert drawn == replace(WALKER, parallel=False, ent_coef=1e-8) and sorted(trial.params) == sorted(FOCUSED)
 
+def test_a_focused_search_keeps_the_walker_recipe_and_a_study_its_base(tmp_path):
+    from utils.tune import parse
+    from utils.walkers.search import SearchError
+
+    args = ["--env", ENV, "--study", "s", "--trials", "1", "--timesteps", "1000"]
+    assert parse(args + ["--space", "focused"]).base == "walker", "4 copies x 8 steps, as the walker that walks"
+    assert parse(args).base == "course"
+    storage = open_storage(tmp_path / "journal.log")
+    open_study("s", storage, ENV, STEPS, space="focused", base="walker")
+    with pytest.raises(SearchError, match="base='walker'"):
+        open_study("s", storage, ENV, STEPS, space="focused", base="course")
+
+
 def test_a_seed_that_fails_fails_the_trial_in_one_line_and_stops_the_other(tmp_path):
     (tmp_path / "blocked").write_text("a file where the run folder should go")
     configs = [RunConfig(env_id=ENV, timesteps=STEPS * 50, seed=s, out=str(tmp_path / name), recipe=ZOO_LOW_ALIVE,
@@ -117,6 +130,8 @@ def test_a_hopeless_trial_is_pruned_and_stops_training(tmp_path):
     (trial,) = study.trials
     assert trial.state == optuna.trial.TrialState.PRUNED
     assert trial.user_attrs["steps"] < STEPS and len(trial.intermediate_values) == 1
+    assert min(trial.user_attrs["walk_scores"]) == pytest.approx(trial.intermediate_values[1], abs=0.01), \
+        "the scores the pruner saw, not a later evaluation's"
     # the round is complete when the slower seed (the later to start) reports: it stops right there; the faster one
     # stops at its next evaluation, unless it had already finished its short budget
     counts = sorted(len(evaluations_of(tmp_path, 0, seed)) for seed in trial_seeds(0, 2))
@@ -144,7 +159,9 @@ def test_the_floor_prunes_a_trial_that_has_not_walked_where_the_median_cannot():
     assert pruned_at(make_pruner("median"), [0.0] * EVALUATIONS, never) is None, "a tie is not below the median"
     assert pruned_at(make_pruner("median+floor"), [0.0] * EVALUATIONS, never) == FLOOR_AT
     late_walker = [0.0] * (FLOOR_AT - 1) + [FLOOR_M, 5.0, 9.0]  # walks by the floor's evaluation: kept
-    assert pruned_at(make_pruner("median+floor"), late_walker, never) is None
+    assert len(late_walker) == EVALUATIONS and pruned_at(make_pruner("median+floor"), late_walker, never) is None
+    dips = [0.0] * (FLOOR_AT - 1) + [2.0, 0.5, 0.5]  # the floor is checked at its evaluation only
+    assert pruned_at(make_pruner("median+floor"), dips, never) is None
     assert pruned_at(make_pruner("median+floor"), [0.0] * EVALUATIONS) == FLOOR_AT, "also in a study's first trials"
 
 

@@ -33,7 +33,9 @@ def parse(argv):
                         help="zoo: RL Baselines3 Zoo's whole A2C space; focused: around the walker's recipe")
     parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores // seeds, at least 1)")
     parser.add_argument("--pruner", choices=("median", "median+floor", "halving"), default="median", help="how hopeless trials are stopped")
-    parser.add_argument("--base", choices=sorted(RECIPES), default="course", help="recipe the search starts from")
+    parser.add_argument("--base", choices=sorted(RECIPES), default=None,
+                        help="recipe whose values the space does not draw are kept (default: walker for --space "
+                             "focused, course for zoo); recorded with the study")
     parser.add_argument("--enqueue", choices=sorted(RECIPES), action="append", default=[],
                         help="when the study is new, run this known recipe first (repeatable)")
     parser.add_argument("--stale-after", type=float, default=60.0,
@@ -43,6 +45,8 @@ def parse(argv):
     args = parser.parse_args(argv)
     if args.trials is None and not args.report:
         parser.error("--trials is required (or --report)")
+    if args.base is None:
+        args.base = "walker" if args.space == "focused" else "course"
     if args.workers is None:
         args.workers = max(1, (os.cpu_count() or 1) // max(args.seeds, 1))
     return args
@@ -111,7 +115,7 @@ def _main(argv) -> int:
             raise SearchError(f"No study journal at {storage_arg}.")
         storage = open_storage(storage_arg)
         study = open_study(args.study, storage, args.env, args.timesteps, create=not args.report,
-                           pruner=make_pruner(args.pruner), seeds=args.seeds, space=args.space)
+                           pruner=make_pruner(args.pruner), seeds=args.seeds, space=args.space, base=args.base)
     except (SearchError, ValueError, OSError) as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
