@@ -1,4 +1,4 @@
-"""What PPO's extra epochs buy on the spider (notebook 06, section 5), as committed logs.
+"""What PPO's extra epochs buy on the spider (notebook 06, section 6), as committed logs.
 
 Two arms, trained with ``utils.walkers.ppo_as_a2c.learning_curve`` on the course recipe (8 copies x 4 steps,
 alive bonus 1, in one process: ``parallel=False``, one core): SB3's ``PPO`` with 1 epoch and no clip (which makes

@@ -56,6 +56,8 @@ def test_the_run_ends_with_distance_falls_and_whether_it_walks(tiny_run):
     assert "It does not walk" in text, "960 steps do not make a walker"
     walking = {**results, "mean_distance": 20.0, "falls": 0}
     assert "\n" not in summary("AntBulletEnv-v0", walking, "runs/ant")
+    pendulum = {k: v for k, v in results.items() if k not in ("mean_distance", "falls")}
+    assert summary("Pendulum-v1", pendulum, "runs/p").endswith("over 2 fresh episodes; package in runs/p")
 
 
 def test_a_stop_flag_ends_training_between_evaluations(tmp_path, tiny):

@@ -53,8 +53,10 @@ def summary(env_id: str, results: dict, out: str) -> str:
     from utils.walkers.scoring import WALKS_MAX_FALLS, WALKS_METRES, walks
 
     r, n = results, results["n_eval_episodes"]
-    text = (f"{env_id}: shipped the {r['shipped']} policy: {r['mean_reward']:.2f} ± {r['std_reward']:.2f}, walked "
-            f"{r['mean_distance']:.1f} m with {r['falls']} falls in {n} fresh episodes; package in {out}")
+    text = f"{env_id}: shipped the {r['shipped']} policy: {r['mean_reward']:.2f} ± {r['std_reward']:.2f}"
+    if "mean_distance" not in r:  # not a walker: no distance to report
+        return text + f" over {n} fresh episodes; package in {out}"
+    text += f", walked {r['mean_distance']:.1f} m with {r['falls']} falls in {n} fresh episodes; package in {out}"
     if not walks({**r, "episodes": n}):
         text += (f"\nIt does not walk (a walk: {WALKS_METRES:g} m or more, falls in at most "
                  f"{WALKS_MAX_FALLS * 10:g} episode in 10): the return alone would not say so.")

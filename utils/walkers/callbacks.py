@@ -101,7 +101,8 @@ class AfterEvaluation(BaseCallback):
 
 
 class StopWhen(BaseCallback):
-    """Ends training within ``every`` steps of ``should_stop()`` turning true. A search trial's seeds train in their
+    """Ends training within ``every`` calls (``every`` x the copies' environment steps) of ``should_stop()`` turning
+    true. A search trial's seeds train in their
     own processes: when the trial is pruned on one round of evaluations, each seed stops there, instead of at its next
     evaluation (an eighth of a trial's budget later)."""
 
