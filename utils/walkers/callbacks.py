@@ -102,9 +102,8 @@ class AfterEvaluation(BaseCallback):
 
 class StopWhen(BaseCallback):
     """Ends training within ``every`` calls (``every`` x the copies' environment steps) of ``should_stop()`` turning
-    true. A search trial's seeds train in their
-    own processes: when the trial is pruned on one round of evaluations, each seed stops there, instead of at its next
-    evaluation (an eighth of a trial's budget later)."""
+    true. A search trial's seeds train in their own processes: when the trial is pruned on one round of evaluations,
+    each seed stops there, instead of at its next evaluation (an eighth of a trial's budget later)."""
 
     def __init__(self, run, should_stop, every: int = 64):
         super().__init__()

@@ -269,9 +269,8 @@ def aggregate(scores: list[float]) -> float:
 
 
 def _train_seed(config, stop, reports, parent: int) -> None:
-    """A child process: train one seed, send each evaluation to the parent, stop as soon as the parent says so, or
-    when the parent is gone (on Linux the kernel kills it with its parent: ``PR_SET_PDEATHSIG``; elsewhere it stops at
-    its next evaluation)."""
+    """A child process: train one seed, send each evaluation to the parent, stop as soon as the parent says so or is
+    gone (on Linux the kernel also kills it with its parent: ``PR_SET_PDEATHSIG``)."""
     import ctypes
     import os
     import signal
@@ -284,13 +283,15 @@ def _train_seed(config, stop, reports, parent: int) -> None:
     except (OSError, AttributeError):
         pass
 
-    def on_eval(evaluations):
+    def report(evaluations):
         reports.put((config.seed, evaluations[-1]))
-        return False if stop.is_set() or os.getppid() != parent else None
+
+    def stopped() -> bool:  # polled while training
+        return stop.is_set() or os.getppid() != parent
 
     try:
         with torch_threads(1):
-            result = train(config, mode="overwrite", on_eval=on_eval, how_to_continue=CONTINUE, should_stop=stop.is_set)
+            result = train(config, mode="overwrite", on_eval=report, how_to_continue=CONTINUE, should_stop=stopped)
         reports.put((config.seed, {"done": True, "interrupted": result.interrupted}))
     except BaseException as error:  # the parent turns it into this trial's failure, one line
         reports.put((config.seed, {"error": f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"}))
