@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from utils.walkers import diagnostics, run_folder  # noqa: E402
+from utils.walkers.early_signs import training_episodes  # noqa: E402
 from utils.walkers.scoring import walks  # noqa: E402
 from utils.walkers.search import LATE_EVALUATIONS  # noqa: E402
 
@@ -42,8 +43,8 @@ def row(folder: Path) -> dict | None:
     per_evaluation = run_folder.read_json(logs / run_folder.RUN_JSON).get("eval_episodes", 5)
     late_walk = {"mean_distance": sum(e["distance"] for e in late) / len(late), "falls": sum(e["falls"] for e in late),
                  "episodes": per_evaluation * len(late)}
-    kept = logs / run_folder.EPISODES  # not committed in the search's trials
-    episodes = pd.read_csv(kept) if kept.exists() else None
+    kept = (logs / run_folder.EPISODES).exists()  # not committed in the search's trials
+    lengths = training_episodes(logs, window=32_000).set_index("steps")["length"] if kept else pd.Series(dtype=float)
     table = diagnostics.read(logs)
     trial = "trials" in folder.parts
     out = {"run": f"{folder.parts[-4]} trial {folder.parts[-2]}/{folder.parts[-1]}" if trial else folder.name,
@@ -56,8 +57,7 @@ def row(folder: Path) -> dict | None:
             continue
         for column, name in COLUMNS.items():
             out[f"{name} @{step // 1000}k"] = float(near[column].iloc[0])
-        window = [] if episodes is None else episodes[(episodes["steps"] > step - 32_000) & (episodes["steps"] <= step)]
-        out[f"ep. length @{step // 1000}k"] = float(window["length"].mean()) if len(window) else float("nan")
+        out[f"ep. length @{step // 1000}k"] = float(lengths.get(step, float("nan")))  # episodes ending in the 32k up to it
     return out
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from utils.walkers.recipes import RECIPES, ZOO_LOW_ALIVE
 from utils.walkers.runs import RunConfig
-from utils.walkers.search import (DONE, EVAL_EPISODES, aggregate, make_objective, open_storage, open_study,
-                                  recipe_params, run_worker, train_seeds, trial_seeds, walk_score)
+from utils.walkers.search import (DONE, EVAL_EPISODES, aggregate, early_distance, make_objective, open_storage,
+                                  open_study, recipe_params, run_worker, train_seeds, trial_seeds, walk_score)
 
 ENV = "Walker2DBulletEnv-v0"
 STEPS = 1600  # 8 evaluations of 3 short episodes; a trial takes a few seconds
@@ -72,6 +72,9 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
         assert trial.user_attrs["returns"] == [pytest.approx(sum(x["mean"] for x in e[-3:]) / 3, abs=0.1) for e in runs]
         assert trial.user_attrs["falls"] == [sum(x["falls"] for x in e[-3:]) for e in runs]
         assert len(trial.intermediate_values) == min(len(e) for e in runs), "one report per round of evaluations"
+        logs = [tmp_path / "trials" / f"{trial.number:04d}" / f"seed-{seed}" / "logs" for seed in seeds]
+        assert trial.user_attrs["early_distances"] == [round(early_distance(d, STEPS), 2) for d in logs], \
+            "read while the seeds trained: the episode log is written line by line"
     report = tune("--study", "s", "--out", tmp_path, "--report")
     assert report.returncode == 0, report.stderr
     assert "worst_seed_m" in report.stdout and (tmp_path / "history.png").is_file()
@@ -125,11 +128,12 @@ def test_a_database_url_works_as_the_storage(tmp_path):
 def test_a_hopeless_trial_is_pruned_and_stops_training(tmp_path):
     storage = open_storage(tmp_path / "journal.log")
     always = optuna.pruners.ThresholdPruner(lower=1e9)  # no walk reaches a kilometre: prune at the first report
-    study = open_study("s", storage, ENV, STEPS, pruner=always)
-    run_worker(study, 1, make_objective(ENV, STEPS, tmp_path, ZOO_LOW_ALIVE, seeds=2))
+    budget = STEPS * 10  # evaluations 2,000 steps apart: a loaded machine's pruning decision lands before the next
+    study = open_study("s", storage, ENV, budget, pruner=always)
+    run_worker(study, 1, make_objective(ENV, budget, tmp_path, ZOO_LOW_ALIVE, seeds=2))
     (trial,) = study.trials
     assert trial.state == optuna.trial.TrialState.PRUNED
-    assert trial.user_attrs["steps"] < STEPS and len(trial.intermediate_values) == 1
+    assert trial.user_attrs["steps"] < budget and len(trial.intermediate_values) == 1
     assert min(trial.user_attrs["walk_scores"]) == pytest.approx(trial.intermediate_values[1], abs=0.01), \
         "the scores the pruner saw, not a later evaluation's"
     # the round is complete when the slower seed (the later to start) reports: it stops right there; the faster one
@@ -163,6 +167,33 @@ def test_the_floor_prunes_a_trial_that_has_not_walked_where_the_median_cannot():
     dips = [0.0] * (FLOOR_AT - 1) + [2.0, 0.5, 0.5]  # the floor is checked at its evaluation only
     assert pruned_at(make_pruner("median+floor"), dips, never) is None
     assert pruned_at(make_pruner("median+floor"), [0.0] * EVALUATIONS) == FLOOR_AT, "also in a study's first trials"
+
+
+def test_the_early_signs_prune_a_trial_whose_worst_seed_barely_moves_in_training(tmp_path):
+    import math
+
+    from utils.walkers.search import EARLY_AT, EARLY_M, EVALUATIONS, make_pruner
+
+    timesteps = 1_000_000  # the window is the 50k steps up to evaluation EARLY_AT (500k)
+    (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n440000,9,60,9.0\n460000,9,60,0.5\n"
+                                           "500000,9,70,0.7\n500001,9,300,9.0\n")
+    assert early_distance(tmp_path, timesteps) == pytest.approx(0.6)
+    (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n100000,9,1000,0.1\n")
+    assert math.isnan(early_distance(tmp_path, timesteps)), "no episode ended: no sign of a fall"
+
+    def pruned_at(early_distances):
+        study = optuna.create_study(direction="maximize", pruner=make_pruner("median+floor+early"))
+        trial = study.ask()
+        for step in range(1, EVALUATIONS + 1):
+            if step == EARLY_AT:
+                trial.set_user_attr("early_distances", early_distances)
+            trial.report(5.0, step)  # walks in every evaluation: only the early signs can stop it
+            if trial.should_prune():
+                return step
+        return None
+
+    assert pruned_at([0.7, 2.0]) == EARLY_AT
+    assert pruned_at([EARLY_M, 1.4]) is None and pruned_at([float("nan"), 1.4]) is None
 
 
 def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):

@@ -38,6 +38,7 @@
     ``callbacks``      the run's SB3 callbacks: progress bar, episode log, frozen evaluation, checkpoints (05)
     ``run_folder``     a run folder's layout: paths, readers, crash-safe snapshots, hash manifests, what is the course's own
     ``diagnostics``    SB3's training diagnostics (explained variance, losses, entropy, std, fps) in ``logs/diagnostics.csv``
+    ``early_signs``    a run's training episodes by window of steps: the early signs of a run that will not walk (05)
     ``scoring``        honest evaluation: deterministic episodes, statistics frozen (05)
     ``loading``        loading agents safely: every loaded file verified first, one-line errors (05)
     ``video``          MP4 replays shown inline (00)

@@ -32,7 +32,8 @@ def parse(argv):
     parser.add_argument("--space", choices=("zoo", "focused"), default="zoo",
                         help="zoo: RL Baselines3 Zoo's whole A2C space; focused: around the walker's recipe")
     parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: cores // seeds, at least 1)")
-    parser.add_argument("--pruner", choices=("median", "median+floor", "halving"), default="median", help="how hopeless trials are stopped")
+    parser.add_argument("--pruner", choices=("median", "median+floor", "median+floor+early", "halving"), default="median",
+                        help="how hopeless trials are stopped (utils.walkers.search.make_pruner)")
     parser.add_argument("--base", choices=sorted(RECIPES), default=None,
                         help="recipe whose values the space does not draw are kept (default: walker for --space "
                              "focused, course for zoo); recorded with the study")

@@ -59,14 +59,15 @@ class ProgressBar(BaseCallback):
 
 
 class EpisodeLog(BaseCallback):
-    """Appends each finished training episode (steps, return, length, distance) to ``logs/episodes.csv``."""
+    """Appends each finished training episode (steps, return, length, distance) to ``logs/episodes.csv``, line by
+    line: a search reads a seed's early signs from it while the seed trains (:func:`utils.walkers.search.early_distance`)."""
 
     def __init__(self, path):
         super().__init__()
         self.path, self.file = path, None
 
     def _on_training_start(self) -> None:
-        self.file = open(self.path, "a")
+        self.file = open(self.path, "a", buffering=1)
         if self.file.tell() == 0:
             self.file.write("steps,return,length,distance\n")
 

@@ -173,6 +173,44 @@ scored 4.8-9.5, the seed that never walked 0.0. At the 5th evaluation (375k-625k
 5: its scores are noisier than these."""
 
 
+EARLY_M = 1.0
+"""``median+floor+early``: a trial whose worst seed's *training* episodes that ended in the :data:`EARLY_WINDOW`
+steps before its :data:`EARLY_AT`-th evaluation went less than this far on average (metres) is stopped there."""
+EARLY_AT = 4
+"""4 of :data:`EVALUATIONS`: 500k steps of a 1M-step trial, checked there only. Measured on every walker run whose
+training episodes are committed (``scripts/early_signs_table.py``, ``studies/walker-focused/early_signs.md``): the 3
+runs that walked (10 m without a fall at some evaluation) went 1.4-2.1 m per training episode in the 50k steps up
+to 500k, the 7 that trained 1M steps or more and never walked 0.2-1.0 m. :data:`EARLY_M` sits below the slowest
+walker with a margin: doubtful trials go on. At 400k a walking seed (``walker-seeds`` trial 6, seed 1012) went
+0.9 m, so the check waits until 500k. On the 7 multi-seed trials before it, it would have stopped 6 at 500k instead
+of 750k, each with a worst seed that never walked."""
+EARLY_WINDOW = 20
+"""The training episodes are those ending in the last ``timesteps // EARLY_WINDOW`` steps (50k of 1M)."""
+
+
+def early_distance(logs: Path, timesteps: int) -> float:
+    """Metres per training episode over the episodes ending in the :data:`EARLY_WINDOW`-th part of ``timesteps``
+    before evaluation :data:`EARLY_AT` (NaN when none ended there: a robot that stays up that long is no early
+    sign of a fall)."""
+    from utils.walkers.early_signs import training_episodes
+
+    window = timesteps // EARLY_WINDOW
+    at = EARLY_AT * (timesteps // EVALUATIONS)
+    frame = training_episodes(logs, window=window)
+    row = frame[(frame["steps"] > at - window) & (frame["steps"] <= at)]  # the window ending at ``at``
+    return float(row["distance"].iloc[0]) if len(row) else float("nan")
+
+
+class EarlySignsPruner(optuna.pruners.BasePruner):
+    """Prune at evaluation :data:`EARLY_AT` when a seed's training episodes went less than :data:`EARLY_M` (the
+    trial's ``early_distances``, which the objective records there). Optuna's pruners judge only the reported
+    values; the early signs are in the training episodes, which the evaluations do not see."""
+
+    def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+        distances = trial.user_attrs.get("early_distances")
+        return trial.last_step == EARLY_AT and bool(distances) and min(distances) < EARLY_M  # (NaN: not below)
+
+
 class AnyPruner(optuna.pruners.BasePruner):
     """Prune when any of ``pruners`` says so. Optuna takes one pruner per study and has no such combination."""
 
@@ -187,17 +225,20 @@ def make_pruner(kind: str) -> optuna.pruners.BasePruner:
     """``median``: stop a trial whose late distance is below the median of earlier trials at the same step,
     from half the budget on (walking tends to appear suddenly, after 0.5-1M steps); ``median+floor``: the same, and
     stop a trial whose worst seed has not walked :data:`FLOOR_M` upright at its :data:`FLOOR_AT`-th evaluation (the
-    median cannot stop it when most trials score 0: a tie is not below the median); ``halving``: successive halving
-    from a quarter of the budget."""
+    median cannot stop it when most trials score 0: a tie is not below the median); ``median+floor+early``: also
+    stop a trial whose worst seed's training episodes went less than :data:`EARLY_M` before evaluation
+    :data:`EARLY_AT` (:class:`EarlySignsPruner`); ``halving``: successive halving from a quarter of the budget."""
     median = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=EVALUATIONS // 2)
     if kind == "median":
         return median
     if kind == "median+floor":
         floor = optuna.pruners.ThresholdPruner(lower=FLOOR_M, n_warmup_steps=FLOOR_AT, interval_steps=EVALUATIONS)
         return AnyPruner(median, floor)
+    if kind == "median+floor+early":
+        return AnyPruner(make_pruner("median+floor"), EarlySignsPruner())
     if kind == "halving":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=EVALUATIONS // 4, reduction_factor=2)
-    raise SearchError(f"Unknown pruner {kind!r}: choose median, median+floor or halving.")
+    raise SearchError(f"Unknown pruner {kind!r}: choose median, median+floor, median+floor+early or halving.")
 
 
 def open_study(name: str, storage, env_id: str, timesteps: int, create: bool = True,
@@ -368,6 +409,9 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
         state = {"pruned": False, "rounds": 0}
 
         def on_round(index, by_seed):
+            if index == EARLY_AT:  # the training episodes' early signs, for EarlySignsPruner and the journal
+                trial.set_user_attr("early_distances", [round(early_distance(Path(c.out) / "logs", timesteps), 2)
+                                                        for c in configs])
             trial.report(aggregate([walk_score(e) for e in by_seed.values()]), index)  # the same steps for every shape
             state["rounds"] = index
             if trial.should_prune():

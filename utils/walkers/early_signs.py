@@ -1,0 +1,56 @@
+"""Early signs of a run that will not walk, read from its logs (notebook 05, section 9; ``scripts/walk_or_fall.py``).
+
+A biped that falls at once plays short training episodes and goes nowhere; one that has learnt to stand plays long
+episodes and still goes nowhere; one that learns to walk plays longer and longer episodes and goes further in each.
+Both numbers are in every run's ``logs/episodes.csv`` (each training episode's return, length and forward distance,
+the environment's own), long before the periodic evaluations say that it walks.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from utils.walkers.run_folder import EPISODES, EVALUATIONS, read_jsonl
+
+WINDOW = 50_000
+"""Training episodes are averaged over windows of this many environment steps (as the periodic evaluations)."""
+
+
+def training_episodes(logs: Path, window: int = WINDOW) -> pd.DataFrame:
+    """The training episodes in a run's ``logs`` folder averaged over windows of ``window`` steps: ``steps`` (the window's
+    end), ``length`` (steps per episode), ``distance`` (metres per episode) and ``episodes`` (how many ended in it)."""
+    episodes = pd.read_csv(Path(logs) / EPISODES)
+    episodes["steps"] = (episodes["steps"] - 1) // window * window + window
+    return (episodes.groupby("steps").agg(length=("length", "mean"), distance=("distance", "mean"),
+                                          episodes=("length", "size")).reset_index())
+
+
+def plot_early_signs(runs: dict[str, Path], until: int | None = None, window: int = WINDOW):
+    """``runs``: a label and a run's ``logs`` folder for each. Three panels, against environment steps: its training episodes' length and distance (per window of
+    ``window`` steps) and its periodic evaluations' distance with their falls. Returns the figure."""
+    fig, (length, distance, evaluation) = plt.subplots(1, 3, figsize=(14, 3.8))
+    for label, logs in runs.items():
+        frame = training_episodes(logs, window)
+        if until is not None:
+            frame = frame[frame["steps"] <= until]
+        (line,) = length.plot(frame["steps"], frame["length"], marker="o", ms=2, label=label)
+        distance.plot(frame["steps"], frame["distance"], marker="o", ms=2, color=line.get_color(), label=label)
+        evaluations = pd.DataFrame(read_jsonl(Path(logs) / EVALUATIONS), columns=["steps", "distance", "falls"])
+        if until is not None:  # (a run still before its first evaluation draws no line here)
+            evaluations = evaluations[evaluations["steps"] <= until]
+        fell = evaluations[evaluations["falls"] > 0]
+        evaluation.plot(evaluations["steps"], evaluations["distance"], lw=1, color=line.get_color(), label=label)
+        evaluation.scatter(fell["steps"], fell["distance"], marker="x", s=18, color=line.get_color())
+    length.set(xlabel="environment steps", ylabel="steps per training episode (1000 = no fall)",
+               title=f"Training episodes: how long they last (mean per {window // 1000}k steps)")
+    distance.set(xlabel="environment steps", ylabel="metres per training episode",
+                 title="Training episodes: how far they go")
+    evaluation.set(xlabel="environment steps", ylabel="metres per evaluation episode",
+                   title="Periodic evaluations (deterministic, frozen): × an evaluation with a fall")
+    for ax in (length, distance, evaluation):
+        ax.title.set_fontsize(9)
+    length.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
