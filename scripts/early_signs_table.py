@@ -3,9 +3,9 @@ whether it went on to walk (issue 17, item 2; ``utils.walkers.search.EARLY_M``).
 
     .venv/bin/python scripts/early_signs_table.py
 
-Reads every walker run whose training episodes are committed (``logs/episodes.csv``): the walker recipe's three seeds
-(``agents/a2c-Walker2DBulletEnv-v0/logs/seeds/``), the walker searches' trials (``studies/walker-*/trials/*/seed-*``)
-and the runs kept beside them. For each: metres per training episode over the 50k steps up to 400k and up to 500k
+Reads every walker run whose training episodes are committed: the walker recipe's three seeds
+(``agents/a2c-Walker2DBulletEnv-v0/logs/seeds/``, ``logs/episodes.csv``) and the walker searches' trials
+(``studies/walker-*/trials/*/seed-*``, which keep them by window of 50k steps: ``logs/episodes_by_window.csv``). For each: metres per training episode over the 50k steps up to 400k and up to 500k
 steps (the episodes that ended there), the first periodic evaluation that walked 10 m or more without a fall (the
 course's "time to walk"; deterministic episodes, statistics frozen), and the last evaluation. Writes
 ``studies/walker-focused/early_signs.md``.
@@ -44,14 +44,15 @@ def row(logs: Path) -> dict:
     last = evaluations[-1]
     out["first walk (10 m, no fall)"] = f"{walked[0]['steps']:,}" if walked else "never"
     out["last evaluation"] = f"{last['distance']:.1f} m, {last['falls']} falls, {last['steps']:,}"
-    out["outcome"] = "walked" if walked else "no walk in 1M" if last["steps"] >= TIMESTEPS else "stopped"
+    out["outcome"] = "walked" if walked else "no walk in 1M" if last["steps"] >= TIMESTEPS else "stopped before 1M"
     return out
 
 
 def main() -> None:
     folders = sorted(ROOT.glob("agents/a2c-Walker2DBulletEnv-v0/logs/seeds/seed*")) + \
         sorted(ROOT.glob("studies/walker-*/trials/*/seed-*/logs"))
-    rows = [row(f) for f in folders if (f / run_folder.EPISODES).exists() and (f / run_folder.EVALUATIONS).exists()]
+    kept = (run_folder.EPISODES, run_folder.EPISODES_BY_WINDOW)
+    rows = [row(f) for f in folders if any((f / k).exists() for k in kept) and (f / run_folder.EVALUATIONS).exists()]
     frame = pd.DataFrame(rows).set_index("run")
     early = frame[f"m per training episode @{AT[1] // 1000}k"]
     frame = frame[early.notna()]  # runs that reached the pruner's step
@@ -59,14 +60,14 @@ def main() -> None:
 
     def spread(outcome: str) -> str:
         chosen = early[frame["outcome"] == outcome]
-        return f"{len(chosen)}, going {chosen.min():.1f}-{chosen.max():.1f} m per training episode" if len(chosen) else "0"
+        return f"{len(chosen)}, going {chosen.min():.2f}-{chosen.max():.2f} m per training episode" if len(chosen) else "0"
     text = (f"# Early signs: metres per training episode before {AT[1] // 1000}k steps, and whether the run walked\n\n"
             f"Written by `scripts/early_signs_table.py` from the runs' committed logs. The search's `median+floor+early` "
             f"pruner stops a trial whose worst seed went less than {EARLY_M:g} m per training episode over the "
             f"{WINDOW // 1000}k steps up to {AT[1] // 1000}k.\n\n"
             f"- runs that walked (10 m without a fall at some evaluation): {spread('walked')}\n"
             f"- runs that trained 1M steps or more and never walked: {spread('no walk in 1M')}\n"
-            f"- runs stopped earlier by the search (a pruned trial), not walking yet: {spread('stopped')}\n\n"
+            f"- runs stopped before 1M steps (a pruned or interrupted trial), not walking yet: {spread('stopped before 1M')}\n\n"
             "```\n" + frame.round(2).to_string() + "\n```\n")
     OUT.write_text(text)
     print(text)

@@ -5,7 +5,7 @@ import matplotlib
 import pytest
 
 from utils.course.session import AGENTS
-from utils.walkers.early_signs import plot_early_signs, training_episodes
+from utils.walkers.early_signs import keep_summary, plot_early_signs, training_episodes
 
 matplotlib.use("Agg")
 
@@ -17,6 +17,14 @@ def test_episodes_are_averaged_in_the_window_where_they_end(tmp_path):
     assert frame["steps"].tolist() == [50_000, 100_000, 150_000]
     assert frame["length"].tolist() == [20, 100, 200] and frame["episodes"].tolist() == [2, 1, 1]
     assert frame["distance"].tolist() == pytest.approx([0.3, 2.0, 4.0])
+
+
+def test_a_trial_keeps_its_episodes_by_window_and_they_read_the_same(tmp_path):
+    (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n10,5,10,0.1\n60000,20,100,2.0\n")
+    keep_summary(tmp_path)
+    raw = training_episodes(tmp_path)
+    (tmp_path / "episodes.csv").unlink()  # as in the repository: the search's trials do not commit it
+    assert training_episodes(tmp_path).equals(raw)
 
 
 def test_the_committed_seeds_draw_three_panels_and_the_falling_seed_stays_short():

@@ -75,6 +75,7 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
         logs = [tmp_path / "trials" / f"{trial.number:04d}" / f"seed-{seed}" / "logs" for seed in seeds]
         assert trial.user_attrs["early_distances"] == [round(early_distance(d, STEPS), 2) for d in logs], \
             "read while the seeds trained: the episode log is written line by line"
+        assert all((d / "episodes_by_window.csv").is_file() for d in logs), "kept for the repository"
     report = tune("--study", "s", "--out", tmp_path, "--report")
     assert report.returncode == 0, report.stderr
     assert "worst_seed_m" in report.stdout and (tmp_path / "history.png").is_file()
@@ -170,30 +171,28 @@ def test_the_floor_prunes_a_trial_that_has_not_walked_where_the_median_cannot():
 
 
 def test_the_early_signs_prune_a_trial_whose_worst_seed_barely_moves_in_training(tmp_path):
-    import math
+    from utils.walkers.search import EARLY_AT, EARLY_M, EVALUATIONS, FLOOR_AT, make_pruner
 
-    from utils.walkers.search import EARLY_AT, EARLY_M, EVALUATIONS, make_pruner
-
-    timesteps = 1_000_000  # the window is the 50k steps up to evaluation EARLY_AT (500k)
-    (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n440000,9,60,9.0\n460000,9,60,0.5\n"
-                                           "500000,9,70,0.7\n500001,9,300,9.0\n")
+    timesteps = 1_000_000  # the episodes ending in (450k, 500k], up to evaluation EARLY_AT
+    (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n450000,9,60,9.0\n450001,9,60,0.5\n"
+                                           "500000,9,70,0.7\n500001,9,300,9.0\n500123,3.1,61,-")  # being written
     assert early_distance(tmp_path, timesteps) == pytest.approx(0.6)
     (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n100000,9,1000,0.1\n")
-    assert math.isnan(early_distance(tmp_path, timesteps)), "no episode ended: no sign of a fall"
+    assert early_distance(tmp_path, timesteps) == pytest.approx(float("nan"), nan_ok=True), "no sign of a fall"
 
-    def pruned_at(early_distances):
+    def pruned_at(early_distances, scores=(5.0,) * EVALUATIONS):
         study = optuna.create_study(direction="maximize", pruner=make_pruner("median+floor+early"))
         trial = study.ask()
-        for step in range(1, EVALUATIONS + 1):
-            if step == EARLY_AT:
-                trial.set_user_attr("early_distances", early_distances)
-            trial.report(5.0, step)  # walks in every evaluation: only the early signs can stop it
+        trial.set_user_attr("early_distances", early_distances)  # (the objective sets them at EARLY_AT)
+        for step, score in enumerate(scores, 1):  # 5.0: walks in every evaluation, only the early signs can stop it
+            trial.report(score, step)
             if trial.should_prune():
                 return step
         return None
 
-    assert pruned_at([0.7, 2.0]) == EARLY_AT
+    assert pruned_at([0.7, 2.0]) == EARLY_AT and pruned_at([float("nan"), 0.5]) == EARLY_AT, "the worst seed, any order"
     assert pruned_at([EARLY_M, 1.4]) is None and pruned_at([float("nan"), 1.4]) is None
+    assert pruned_at([2.0, 2.0], [0.0] * EVALUATIONS) == FLOOR_AT, "the floor still applies"
 
 
 def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):

@@ -38,7 +38,9 @@ SAVED = "saved"
 """Notebook 05's own ``model.save`` / ``env.save`` of the trained agent."""
 OWN_FILES = {STATS, CONFIG, RESULTS, VIDEO, CARD, MANIFEST}
 """The files a course run folder holds at its top, besides its model zip (``a2c-<env id>.zip``)."""
-OWN_LOGS = {EVALUATIONS, EPISODES, DIAGNOSTICS, RUN_JSON, TRAIN_LOG}
+EPISODES_BY_WINDOW = "episodes_by_window.csv"
+"""The training episodes averaged by window of steps, kept where ``episodes.csv`` is not (``utils.walkers.early_signs``)."""
+OWN_LOGS = {EVALUATIONS, EPISODES, EPISODES_BY_WINDOW, DIAGNOSTICS, RUN_JSON, TRAIN_LOG}
 
 
 class RunFolderError(ValueError):

@@ -178,7 +178,8 @@ class Run:
         """SB3 callbacks of this run: progress bar, episode log, frozen evaluation, checkpoints (and a stop flag)."""
         c = self.config
         parts = [ProgressBar(self)] if c.progress else []
-        parts.append(EpisodeLog(self.logs / run_folder.EPISODES))
+        parts.append(EpisodeLog(self.logs / run_folder.EPISODES))  # before the evaluation: once an evaluation is
+        # reported, the episodes up to it are on disk (the search reads them: utils.walkers.search.early_distance)
         if c.eval_every:
             parts.append(FrozenEvalCallback(self, model.get_env(), on_eval))
         parts.append(Checkpoints(self))

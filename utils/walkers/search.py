@@ -27,6 +27,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
 from utils.walkers import run_folder
+from utils.walkers.early_signs import keep_summary, read_episodes
 from utils.walkers.recipes import A2CRecipe
 
 OBJECTIVE = "min over seeds of late distance x share of episodes upright (m), unmodified env"
@@ -174,31 +175,31 @@ scored 4.8-9.5, the seed that never walked 0.0. At the 5th evaluation (375k-625k
 
 
 EARLY_M = 1.0
-"""``median+floor+early``: a trial whose worst seed's *training* episodes that ended in the :data:`EARLY_WINDOW`
-steps before its :data:`EARLY_AT`-th evaluation went less than this far on average (metres) is stopped there."""
+"""``median+floor+early``: a trial one of whose seeds' *training* episodes that ended in the last
+``timesteps // EARLY_PARTS`` steps before its :data:`EARLY_AT`-th evaluation went less than this far on average
+(metres) is stopped there."""
 EARLY_AT = 4
-"""4 of :data:`EVALUATIONS`: 500k steps of a 1M-step trial, checked there only. Measured on every walker run whose
-training episodes are committed (``scripts/early_signs_table.py``, ``studies/walker-focused/early_signs.md``): the 3
-runs that walked (10 m without a fall at some evaluation) went 1.4-2.1 m per training episode in the 50k steps up
-to 500k, the 7 that trained 1M steps or more and never walked 0.2-1.0 m. :data:`EARLY_M` sits below the slowest
-walker with a margin: doubtful trials go on. At 400k a walking seed (``walker-seeds`` trial 6, seed 1012) went
-0.9 m, so the check waits until 500k. On the 7 multi-seed trials before it, it would have stopped 6 at 500k instead
-of 750k, each with a worst seed that never walked."""
-EARLY_WINDOW = 20
-"""The training episodes are those ending in the last ``timesteps // EARLY_WINDOW`` steps (50k of 1M)."""
+"""4 of :data:`EVALUATIONS`: 500k steps of a 1M-step trial, checked there only. Measured on every walker run with its
+training episodes in the repository (``scripts/early_signs_table.py``, ``studies/walker-focused/early_signs.md``):
+the 3 runs that walked (10 m without a fall at some evaluation) went 1.38-2.15 m per training episode in the 50k
+steps up to 500k; the 7 that trained 1M steps or more and never walked 0.23-1.01 m (the highest, ``walker-seeds``
+trial 2's seed 1005, just above :data:`EARLY_M`; its trial's other seed went 0.69 m). :data:`EARLY_M` sits below the
+slowest walker: doubtful trials go on. Thin evidence: of the walkers, only ``walker-seeds`` trial 6's seed 1012 (1.38 m)
+trained on the search's 1M budget; the recipe's seeds 0 and 1 trained 2M steps, their learning rate less decayed at
+500k. At 400k seed 1012 still went 0.92 m, so the check waits until 500k. On the 7 multi-seed trials before it, it
+would have stopped 6 at 500k instead of 750k or 1M, each with a worst seed that never walked."""
+EARLY_PARTS = 20
+"""The early sign reads the training episodes that ended in the last ``timesteps // EARLY_PARTS`` steps before
+evaluation :data:`EARLY_AT` (50k of 1M)."""
 
 
 def early_distance(logs: Path, timesteps: int) -> float:
-    """Metres per training episode over the episodes ending in the :data:`EARLY_WINDOW`-th part of ``timesteps``
-    before evaluation :data:`EARLY_AT` (NaN when none ended there: a robot that stays up that long is no early
-    sign of a fall)."""
-    from utils.walkers.early_signs import training_episodes
-
-    window = timesteps // EARLY_WINDOW
+    """Metres per training episode, over the episodes that ended in the last ``timesteps // EARLY_PARTS`` steps up to
+    evaluation :data:`EARLY_AT` (NaN when none ended there: a robot that stays up that long shows no sign of a fall)."""
+    episodes = read_episodes(logs)
     at = EARLY_AT * (timesteps // EVALUATIONS)
-    frame = training_episodes(logs, window=window)
-    row = frame[(frame["steps"] > at - window) & (frame["steps"] <= at)]  # the window ending at ``at``
-    return float(row["distance"].iloc[0]) if len(row) else float("nan")
+    ended = episodes[(episodes["steps"] > at - timesteps // EARLY_PARTS) & (episodes["steps"] <= at)]
+    return float(ended["distance"].mean()) if len(ended) else float("nan")
 
 
 class EarlySignsPruner(optuna.pruners.BasePruner):
@@ -207,8 +208,8 @@ class EarlySignsPruner(optuna.pruners.BasePruner):
     values; the early signs are in the training episodes, which the evaluations do not see."""
 
     def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
-        distances = trial.user_attrs.get("early_distances")
-        return trial.last_step == EARLY_AT and bool(distances) and min(distances) < EARLY_M  # (NaN: not below)
+        distances = trial.user_attrs.get("early_distances") or []
+        return trial.last_step == EARLY_AT and any(d < EARLY_M for d in distances)  # NaN is not below
 
 
 class AnyPruner(optuna.pruners.BasePruner):
@@ -383,6 +384,7 @@ def train_seeds(configs: list, on_round) -> tuple[dict[int, list[dict]], bool]:
         stop.set()
         interrupted = True
     finally:
+        stop.set()  # whatever ended the loop (on_round may raise), the seeds stop now
         for child in children:
             child.join(timeout=60)
             if child.is_alive():
@@ -410,7 +412,7 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
 
         def on_round(index, by_seed):
             if index == EARLY_AT:  # the training episodes' early signs, for EarlySignsPruner and the journal
-                trial.set_user_attr("early_distances", [round(early_distance(Path(c.out) / "logs", timesteps), 2)
+                trial.set_user_attr("early_distances", [round(early_distance(Path(c.out) / run_folder.LOGS, timesteps), 2)
                                                         for c in configs])
             trial.report(aggregate([walk_score(e) for e in by_seed.values()]), index)  # the same steps for every shape
             state["rounds"] = index
@@ -426,9 +428,10 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
         try:
             by_seed, interrupted = train_seeds(configs, on_round)
         finally:
-            for config in configs:  # a trial keeps its logs, not its policies
+            for config in configs:  # a trial keeps its logs (its training episodes by window), not its policies
                 for kept in run_folder.SNAPSHOT_ROOTS:
                     shutil.rmtree(Path(config.out) / kept, ignore_errors=True)
+                keep_summary(Path(config.out) / run_folder.LOGS)
         if interrupted:  # Ctrl-C: the trial fails (nan: Optuna's one-line warning) and the worker stops
             trial.set_user_attr("interrupted", True)
             return float("nan")
