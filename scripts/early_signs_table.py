@@ -22,30 +22,37 @@ sys.path.insert(0, str(ROOT))
 
 from utils.walkers import run_folder  # noqa: E402
 from utils.walkers.early_signs import training_episodes  # noqa: E402
-from utils.walkers.search import EARLY_AT, EARLY_M, EARLY_WINDOW, EVALUATIONS  # noqa: E402
+from utils.walkers.search import (COLLAPSE_AT, COLLAPSE_LENGTH, EARLY_AT, EARLY_M, EARLY_PARTS,  # noqa: E402
+                                  EVALUATIONS)
 
 TIMESTEPS = 1_000_000
-"""The search's budget per trial: the pruner looks at evaluation EARLY_AT of it (500k)."""
-WINDOW = TIMESTEPS // EARLY_WINDOW
-AT = (400_000, EARLY_AT * TIMESTEPS // EVALUATIONS)
+"""The search's budget per trial: the pruner looks at evaluations COLLAPSE_AT (250k) and EARLY_AT (500k) of it."""
+WINDOW = TIMESTEPS // EARLY_PARTS
+COLLAPSE_STEP, EARLY_STEP = COLLAPSE_AT * TIMESTEPS // EVALUATIONS, EARLY_AT * TIMESTEPS // EVALUATIONS
+LENGTH, DISTANCE = f"steps per episode @{COLLAPSE_STEP // 1000}k", f"m per episode @{EARLY_STEP // 1000}k"
 WALKED_M = 10.0
 OUT = ROOT / "studies" / "walker-focused" / "early_signs.md"
 
 
 def row(logs: Path) -> dict:
-    frame = training_episodes(logs, window=WINDOW).set_index("steps")["distance"]
+    frame = training_episodes(logs, window=WINDOW).set_index("steps")
     evaluations = run_folder.read_jsonl(logs / run_folder.EVALUATIONS)
     walked = [e for e in evaluations if e["distance"] >= WALKED_M and e["falls"] == 0]
     parts = logs.relative_to(ROOT).parts
     name = f"{parts[1]} trial {parts[3]}/{parts[4]}" if "trials" in parts else "/".join(parts[-3:])
-    out = {"run": name}
-    for step in AT:
-        out[f"m per training episode @{step // 1000}k"] = float(frame.get(step, float("nan")))
     last = evaluations[-1]
-    out["first walk (10 m, no fall)"] = f"{walked[0]['steps']:,}" if walked else "never"
-    out["last evaluation"] = f"{last['distance']:.1f} m, {last['falls']} falls, {last['steps']:,}"
-    out["outcome"] = "walked" if walked else "no walk in 1M" if last["steps"] >= TIMESTEPS else "stopped before 1M"
-    return out
+    return {"run": name, LENGTH: float(frame["length"].get(COLLAPSE_STEP, float("nan"))),
+            "m per episode @400k": float(frame["distance"].get(400_000, float("nan"))),
+            DISTANCE: float(frame["distance"].get(EARLY_STEP, float("nan"))),
+            "first walk (10 m, no fall)": f"{walked[0]['steps']:,}" if walked else "never",
+            "last evaluation": f"{last['distance']:.1f} m, {last['falls']} falls, {last['steps']:,}",
+            "outcome": "walked" if walked else "no walk in 1M" if last["steps"] >= TIMESTEPS else "stopped before 1M"}
+
+
+def spread(values: pd.Series, unit: str) -> str:
+    values = values.dropna()
+    digits = 0 if unit.startswith("steps") else 2
+    return f"{len(values)}, {values.min():.{digits}f}-{values.max():.{digits}f} {unit}" if len(values) else "0"
 
 
 def main() -> None:
@@ -54,20 +61,23 @@ def main() -> None:
     kept = (run_folder.EPISODES, run_folder.EPISODES_BY_WINDOW)
     rows = [row(f) for f in folders if any((f / k).exists() for k in kept) and (f / run_folder.EVALUATIONS).exists()]
     frame = pd.DataFrame(rows).set_index("run")
-    early = frame[f"m per training episode @{AT[1] // 1000}k"]
-    frame = frame[early.notna()]  # runs that reached the pruner's step
-    early = early[early.notna()]
-
-    def spread(outcome: str) -> str:
-        chosen = early[frame["outcome"] == outcome]
-        return f"{len(chosen)}, going {chosen.min():.2f}-{chosen.max():.2f} m per training episode" if len(chosen) else "0"
-    text = (f"# Early signs: metres per training episode before {AT[1] // 1000}k steps, and whether the run walked\n\n"
-            f"Written by `scripts/early_signs_table.py` from the runs' committed logs. The search's `median+floor+early` "
-            f"pruner stops a trial whose worst seed went less than {EARLY_M:g} m per training episode over the "
-            f"{WINDOW // 1000}k steps up to {AT[1] // 1000}k.\n\n"
-            f"- runs that walked (10 m without a fall at some evaluation): {spread('walked')}\n"
-            f"- runs that trained 1M steps or more and never walked: {spread('no walk in 1M')}\n"
-            f"- runs stopped before 1M steps (a pruned or interrupted trial), not walking yet: {spread('stopped before 1M')}\n\n"
+    frame = frame[frame[LENGTH].notna()]  # runs that reached the first check
+    outcome = frame["outcome"]
+    collapsed = frame[frame[LENGTH] < COLLAPSE_LENGTH]
+    lines = [f"- runs that walked (10 m without a fall at some evaluation): {spread(frame[DISTANCE][outcome == 'walked'], 'm')} "
+             f"at {EARLY_STEP // 1000}k; {spread(frame[LENGTH][outcome == 'walked'], 'steps per episode')} at "
+             f"{COLLAPSE_STEP // 1000}k",
+             f"- runs that trained 1M steps or more and never walked: "
+             f"{spread(frame[DISTANCE][outcome == 'no walk in 1M'], 'm')} at {EARLY_STEP // 1000}k",
+             f"- runs stopped before 1M steps (a pruned or interrupted trial), not walking yet: "
+             f"{spread(frame[DISTANCE][outcome == 'stopped before 1M'], 'm')} at {EARLY_STEP // 1000}k",
+             f"- collapsed at {COLLAPSE_STEP // 1000}k (under {COLLAPSE_LENGTH:g} steps per episode): "
+             f"{', '.join(collapsed.index) or 'none'}; every other run {spread(frame[LENGTH].drop(collapsed.index), 'steps per episode')}"]
+    text = (f"# Early signs: training episodes at {COLLAPSE_STEP // 1000}k and {EARLY_STEP // 1000}k steps, and whether "
+            f"the run walked\n\nWritten by `scripts/early_signs_table.py` from the runs' committed logs (training episodes "
+            f"that ended in the {WINDOW // 1000}k steps up to each step). The search's `median+floor+early` pruner stops "
+            f"a trial one of whose seeds lasted under {COLLAPSE_LENGTH:g} steps per episode at {COLLAPSE_STEP // 1000}k, "
+            f"or went under {EARLY_M:g} m per episode at {EARLY_STEP // 1000}k.\n\n" + "\n".join(lines) + "\n\n"
             "```\n" + frame.round(2).to_string() + "\n```\n")
     OUT.write_text(text)
     print(text)

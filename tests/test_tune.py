@@ -15,7 +15,7 @@ import pytest
 
 from utils.walkers.recipes import RECIPES, ZOO_LOW_ALIVE
 from utils.walkers.runs import RunConfig
-from utils.walkers.search import (DONE, EVAL_EPISODES, aggregate, early_distance, make_objective, open_storage,
+from utils.walkers.search import (DONE, EVAL_EPISODES, aggregate, early_signs, make_objective, open_storage,
                                   open_study, recipe_params, run_worker, train_seeds, trial_seeds, walk_score)
 
 ENV = "Walker2DBulletEnv-v0"
@@ -73,8 +73,10 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
         assert trial.user_attrs["falls"] == [sum(x["falls"] for x in e[-3:]) for e in runs]
         assert len(trial.intermediate_values) == min(len(e) for e in runs), "one report per round of evaluations"
         logs = [tmp_path / "trials" / f"{trial.number:04d}" / f"seed-{seed}" / "logs" for seed in seeds]
-        assert trial.user_attrs["early_distances"] == [round(early_distance(d, STEPS), 2) for d in logs], \
-            "read while the seeds trained: the episode log is written line by line"
+        for name, column, evaluation in (("early_lengths", "length", 2), ("early_distances", "distance", 4)):
+            expected = [round(early_signs(d, STEPS, evaluation)[column], 2) for d in logs]
+            assert trial.user_attrs[name] == pytest.approx(expected, nan_ok=True), \
+                "read while the seeds trained: the episode log is written line by line"
         assert all((d / "episodes_by_window.csv").is_file() for d in logs), "kept for the repository"
     report = tune("--study", "s", "--out", tmp_path, "--report")
     assert report.returncode == 0, report.stderr
@@ -170,29 +172,34 @@ def test_the_floor_prunes_a_trial_that_has_not_walked_where_the_median_cannot():
     assert pruned_at(make_pruner("median+floor"), [0.0] * EVALUATIONS) == FLOOR_AT, "also in a study's first trials"
 
 
-def test_the_early_signs_prune_a_trial_whose_worst_seed_barely_moves_in_training(tmp_path):
-    from utils.walkers.search import EARLY_AT, EARLY_M, EVALUATIONS, FLOOR_AT, make_pruner
+def test_the_early_signs_prune_a_trial_that_collapsed_or_barely_moves_in_training(tmp_path):
+    from utils.walkers.search import (COLLAPSE_AT, COLLAPSE_LENGTH, EARLY_AT, EARLY_M, EVALUATIONS, FLOOR_AT,
+                                      make_pruner)
 
     timesteps = 1_000_000  # the episodes ending in (450k, 500k], up to evaluation EARLY_AT
     (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n450000,9,60,9.0\n450001,9,60,0.5\n"
                                            "500000,9,70,0.7\n500001,9,300,9.0\n500123,3.1,61,-")  # being written
-    assert early_distance(tmp_path, timesteps) == pytest.approx(0.6)
-    (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n100000,9,1000,0.1\n")
-    assert early_distance(tmp_path, timesteps) == pytest.approx(float("nan"), nan_ok=True), "no sign of a fall"
+    assert early_signs(tmp_path, timesteps, EARLY_AT) == pytest.approx({"length": 65, "distance": 0.6})
+    nothing = early_signs(tmp_path, timesteps, COLLAPSE_AT)  # no episode ended in (200k, 250k]
+    assert nothing == pytest.approx({"length": float("nan"), "distance": float("nan")}, nan_ok=True)
 
-    def pruned_at(early_distances, scores=(5.0,) * EVALUATIONS):
+    def pruned_at(lengths, distances, scores=(5.0,) * EVALUATIONS):
         study = optuna.create_study(direction="maximize", pruner=make_pruner("median+floor+early"))
-        trial = study.ask()
-        trial.set_user_attr("early_distances", early_distances)  # (the objective sets them at EARLY_AT)
+        trial = study.ask()  # (the objective sets them at COLLAPSE_AT and EARLY_AT)
+        trial.set_user_attr("early_lengths", lengths)
+        trial.set_user_attr("early_distances", distances)
         for step, score in enumerate(scores, 1):  # 5.0: walks in every evaluation, only the early signs can stop it
             trial.report(score, step)
             if trial.should_prune():
                 return step
         return None
 
-    assert pruned_at([0.7, 2.0]) == EARLY_AT and pruned_at([float("nan"), 0.5]) == EARLY_AT, "the worst seed, any order"
-    assert pruned_at([EARLY_M, 1.4]) is None and pruned_at([float("nan"), 1.4]) is None
-    assert pruned_at([2.0, 2.0], [0.0] * EVALUATIONS) == FLOOR_AT, "the floor still applies"
+    walking = [COLLAPSE_LENGTH, 100.0]
+    assert pruned_at([5.0, 100.0], [2.0, 2.0]) == COLLAPSE_AT and pruned_at([float("nan"), 6.0], [2.0, 2.0]) == COLLAPSE_AT
+    assert pruned_at(walking, [0.7, 2.0]) == EARLY_AT and pruned_at(walking, [float("nan"), 0.5]) == EARLY_AT, \
+        "the worst seed, in any order"
+    assert pruned_at(walking, [EARLY_M, 1.4]) is None and pruned_at([float("nan")] * 2, [float("nan"), 1.4]) is None
+    assert pruned_at(walking, [2.0, 2.0], [0.0] * EVALUATIONS) == FLOOR_AT, "the floor still applies"
 
 
 def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):

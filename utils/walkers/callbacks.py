@@ -60,7 +60,7 @@ class ProgressBar(BaseCallback):
 
 class EpisodeLog(BaseCallback):
     """Appends each finished training episode (steps, return, length, distance) to ``logs/episodes.csv``, line by
-    line: a search reads a seed's early signs from it while the seed trains (:func:`utils.walkers.search.early_distance`)."""
+    line: a search reads a seed's early signs from it while the seed trains (:func:`utils.walkers.search.early_signs`)."""
 
     def __init__(self, path):
         super().__init__()

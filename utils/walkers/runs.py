@@ -179,7 +179,7 @@ class Run:
         c = self.config
         parts = [ProgressBar(self)] if c.progress else []
         parts.append(EpisodeLog(self.logs / run_folder.EPISODES))  # before the evaluation: once an evaluation is
-        # reported, the episodes up to it are on disk (the search reads them: utils.walkers.search.early_distance)
+        # reported, the episodes up to it are on disk (the search reads them: utils.walkers.search.early_signs)
         if c.eval_every:
             parts.append(FrozenEvalCallback(self, model.get_env(), on_eval))
         parts.append(Checkpoints(self))

@@ -188,28 +188,39 @@ slowest walker: doubtful trials go on. Thin evidence: of the walkers, only ``wal
 trained on the search's 1M budget; the recipe's seeds 0 and 1 trained 2M steps, their learning rate less decayed at
 500k. At 400k seed 1012 still went 0.92 m, so the check waits until 500k. On the 7 multi-seed trials before it, it
 would have stopped 6 at 500k instead of 750k or 1M, each with a worst seed that never walked."""
+COLLAPSE_AT = 2
+"""``median+floor+early`` also stops, at its 2nd evaluation (250k of 1M), a trial one of whose seeds has collapsed:
+its training episodes of the last ``timesteps // EARLY_PARTS`` steps lasted fewer than :data:`COLLAPSE_LENGTH`
+steps on average. Measured on the same runs as :data:`EARLY_AT`: two trials' seeds had collapsed by 250k (5-6 steps
+per episode, a policy that throws the robot down at once, and never recovered: ``walker-focused`` trial 2's seed 1005,
+``walker-seeds`` trial 5's seeds), every other run lasted 58 steps or more there, the walkers 98-395."""
+COLLAPSE_LENGTH = 20.0
 EARLY_PARTS = 20
-"""The early sign reads the training episodes that ended in the last ``timesteps // EARLY_PARTS`` steps before
-evaluation :data:`EARLY_AT` (50k of 1M)."""
+"""The early signs read the training episodes that ended in the last ``timesteps // EARLY_PARTS`` steps before an
+evaluation (50k of 1M)."""
 
 
-def early_distance(logs: Path, timesteps: int) -> float:
-    """Metres per training episode, over the episodes that ended in the last ``timesteps // EARLY_PARTS`` steps up to
-    evaluation :data:`EARLY_AT` (NaN when none ended there: a robot that stays up that long shows no sign of a fall)."""
+def early_signs(logs: Path, timesteps: int, evaluation: int) -> dict:
+    """Mean ``length`` (steps) and ``distance`` (metres) of the training episodes that ended in the last
+    ``timesteps // EARLY_PARTS`` steps up to periodic evaluation ``evaluation`` (NaN when none ended there: a robot
+    that stays up that long shows no sign of a fall)."""
     episodes = read_episodes(logs)
-    at = EARLY_AT * (timesteps // EVALUATIONS)
+    at = evaluation * (timesteps // EVALUATIONS)
     ended = episodes[(episodes["steps"] > at - timesteps // EARLY_PARTS) & (episodes["steps"] <= at)]
-    return float(ended["distance"].mean()) if len(ended) else float("nan")
+    return {column: float(ended[column].mean()) if len(ended) else float("nan") for column in ("length", "distance")}
 
 
 class EarlySignsPruner(optuna.pruners.BasePruner):
-    """Prune at evaluation :data:`EARLY_AT` when a seed's training episodes went less than :data:`EARLY_M` (the
-    trial's ``early_distances``, which the objective records there). Optuna's pruners judge only the reported
-    values; the early signs are in the training episodes, which the evaluations do not see."""
+    """Prune at evaluation :data:`COLLAPSE_AT` when a seed's training episodes lasted fewer than
+    :data:`COLLAPSE_LENGTH` steps, and at :data:`EARLY_AT` when they went less than :data:`EARLY_M` metres (the
+    trial's ``early_lengths`` and ``early_distances``, which the objective records there). Optuna's pruners judge only
+    the reported values; the early signs are in the training episodes, which the evaluations do not see."""
 
     def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
-        distances = trial.user_attrs.get("early_distances") or []
-        return trial.last_step == EARLY_AT and any(d < EARLY_M for d in distances)  # NaN is not below
+        lengths = trial.user_attrs.get("early_lengths") or []
+        distances = trial.user_attrs.get("early_distances") or []  # NaN is below neither
+        return (trial.last_step == COLLAPSE_AT and any(n < COLLAPSE_LENGTH for n in lengths)) or \
+            (trial.last_step == EARLY_AT and any(d < EARLY_M for d in distances))
 
 
 class AnyPruner(optuna.pruners.BasePruner):
@@ -227,8 +238,9 @@ def make_pruner(kind: str) -> optuna.pruners.BasePruner:
     from half the budget on (walking tends to appear suddenly, after 0.5-1M steps); ``median+floor``: the same, and
     stop a trial whose worst seed has not walked :data:`FLOOR_M` upright at its :data:`FLOOR_AT`-th evaluation (the
     median cannot stop it when most trials score 0: a tie is not below the median); ``median+floor+early``: also
-    stop a trial whose worst seed's training episodes went less than :data:`EARLY_M` before evaluation
-    :data:`EARLY_AT` (:class:`EarlySignsPruner`); ``halving``: successive halving from a quarter of the budget."""
+    stop a trial whose worst seed's training episodes collapsed by evaluation :data:`COLLAPSE_AT` or went less than
+    :data:`EARLY_M` by :data:`EARLY_AT` (:class:`EarlySignsPruner`); ``halving``: successive halving from a quarter of
+    the budget."""
     median = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=EVALUATIONS // 2)
     if kind == "median":
         return median
@@ -411,9 +423,10 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
         state = {"pruned": False, "rounds": 0}
 
         def on_round(index, by_seed):
-            if index == EARLY_AT:  # the training episodes' early signs, for EarlySignsPruner and the journal
-                trial.set_user_attr("early_distances", [round(early_distance(Path(c.out) / run_folder.LOGS, timesteps), 2)
-                                                        for c in configs])
+            if index in (COLLAPSE_AT, EARLY_AT):  # the training episodes' early signs, for EarlySignsPruner and the journal
+                signs = [early_signs(Path(c.out) / run_folder.LOGS, timesteps, index) for c in configs]
+                name, column = ("early_lengths", "length") if index == COLLAPSE_AT else ("early_distances", "distance")
+                trial.set_user_attr(name, [round(sign[column], 2) for sign in signs])
             trial.report(aggregate([walk_score(e) for e in by_seed.values()]), index)  # the same steps for every shape
             state["rounds"] = index
             if trial.should_prune():
