@@ -1,14 +1,16 @@
-"""What the search's early-signs pruner stands on: each walker run's training episodes before 500k steps, beside
-whether it went on to walk (issue 17, item 2; ``utils.walkers.search.EARLY_M``).
+"""What the search's early-signs pruner stands on: each walker run's training episodes at 250k and 500k steps,
+beside whether it went on to walk (issue 17, item 2; ``utils.walkers.search.COLLAPSE_LENGTH`` and ``EARLY_M``).
 
     .venv/bin/python scripts/early_signs_table.py
 
 Reads every walker run whose training episodes are committed: the walker recipe's three seeds
 (``agents/a2c-Walker2DBulletEnv-v0/logs/seeds/``, ``logs/episodes.csv``) and the walker searches' trials
-(``studies/walker-*/trials/*/seed-*``, which keep them by window of 50k steps: ``logs/episodes_by_window.csv``). For each: metres per training episode over the 50k steps up to 400k and up to 500k
-steps (the episodes that ended there), the first periodic evaluation that walked 10 m or more without a fall (the
-course's "time to walk"; deterministic episodes, statistics frozen), and the last evaluation. Writes
-``studies/walker-focused/early_signs.md``.
+(``studies/walker-*/trials/*/seed-*``, which keep them by window of 50k steps: ``logs/episodes_by_window.csv``).
+Left out: ``agents/standing-walker`` (its log predates the distance column) and ``studies/walker-seeds/reference-runs``
+(a copy of the recipe's seed 0). For each run: steps per training episode over the 50k steps up to 250k, metres per
+training episode over the 50k steps up to 400k and up to 500k (the episodes that ended there), the first periodic
+evaluation that walked 10 m or more without a fall (the course's "time to walk"; deterministic episodes, statistics
+frozen), and the last evaluation. Writes ``studies/walker-focused/early_signs.md``.
 """
 from __future__ import annotations
 
@@ -56,28 +58,31 @@ def spread(values: pd.Series, unit: str) -> str:
 
 
 def main() -> None:
-    folders = sorted(ROOT.glob("agents/a2c-Walker2DBulletEnv-v0/logs/seeds/seed*")) + \
-        sorted(ROOT.glob("studies/walker-*/trials/*/seed-*/logs"))
-    kept = (run_folder.EPISODES, run_folder.EPISODES_BY_WINDOW)
-    rows = [row(f) for f in folders if any((f / k).exists() for k in kept) and (f / run_folder.EVALUATIONS).exists()]
+    seeds = [f for f in sorted(ROOT.glob("agents/a2c-Walker2DBulletEnv-v0/logs/seeds/seed*"))
+             if (f / run_folder.EPISODES).exists()]
+    trials = [f for f in sorted(ROOT.glob("studies/walker-*/trials/*/seed-*/logs"))
+              if (f / run_folder.EPISODES_BY_WINDOW).exists()]  # written when a trial ends: not the running ones
+    rows = [row(f) for f in seeds + trials]
     frame = pd.DataFrame(rows).set_index("run")
     frame = frame[frame[LENGTH].notna()]  # runs that reached the first check
     outcome = frame["outcome"]
     collapsed = frame[frame[LENGTH] < COLLAPSE_LENGTH]
-    lines = [f"- runs that walked (10 m without a fall at some evaluation): {spread(frame[DISTANCE][outcome == 'walked'], 'm')} "
-             f"at {EARLY_STEP // 1000}k; {spread(frame[LENGTH][outcome == 'walked'], 'steps per episode')} at "
-             f"{COLLAPSE_STEP // 1000}k",
+    walked, others = frame[outcome == "walked"], frame.drop(collapsed.index)
+    at_collapse, at_early = f"at {COLLAPSE_STEP // 1000}k", f"at {EARLY_STEP // 1000}k"
+    lines = [f"- runs that walked (10 m without a fall at some evaluation): "
+             f"{spread(walked[DISTANCE], 'm')} {at_early}; "
+             f"{spread(walked[LENGTH], 'steps per episode')} {at_collapse}",
              f"- runs that trained 1M steps or more and never walked: "
-             f"{spread(frame[DISTANCE][outcome == 'no walk in 1M'], 'm')} at {EARLY_STEP // 1000}k",
+             f"{spread(frame[DISTANCE][outcome == 'no walk in 1M'], 'm')} {at_early}",
              f"- runs stopped before 1M steps (a pruned or interrupted trial), not walking yet: "
-             f"{spread(frame[DISTANCE][outcome == 'stopped before 1M'], 'm')} at {EARLY_STEP // 1000}k",
-             f"- collapsed at {COLLAPSE_STEP // 1000}k (under {COLLAPSE_LENGTH:g} steps per episode): "
-             f"{', '.join(collapsed.index) or 'none'}; every other run {spread(frame[LENGTH].drop(collapsed.index), 'steps per episode')}"]
-    text = (f"# Early signs: training episodes at {COLLAPSE_STEP // 1000}k and {EARLY_STEP // 1000}k steps, and whether "
-            f"the run walked\n\nWritten by `scripts/early_signs_table.py` from the runs' committed logs (training episodes "
-            f"that ended in the {WINDOW // 1000}k steps up to each step). The search's `median+floor+early` pruner stops "
-            f"a trial one of whose seeds lasted under {COLLAPSE_LENGTH:g} steps per episode at {COLLAPSE_STEP // 1000}k, "
-            f"or went under {EARLY_M:g} m per episode at {EARLY_STEP // 1000}k.\n\n" + "\n".join(lines) + "\n\n"
+             f"{spread(frame[DISTANCE][outcome == 'stopped before 1M'], 'm')} {at_early}",
+             f"- collapsed {at_collapse} (under {COLLAPSE_LENGTH:g} steps per episode): "
+             f"{', '.join(collapsed.index) or 'none'}; every other run {spread(others[LENGTH], 'steps per episode')}"]
+    text = (f"# Early signs: training episodes {at_collapse} and {at_early} steps, and whether the run walked\n\n"
+            f"Written by `scripts/early_signs_table.py` from the runs' committed logs (training episodes that ended in "
+            f"the {WINDOW // 1000}k steps up to each step). The search's `median+floor+early` pruner stops a trial one "
+            f"of whose seeds lasted under {COLLAPSE_LENGTH:g} steps per episode {at_collapse}, or went under "
+            f"{EARLY_M:g} m per episode {at_early}.\n\n" + "\n".join(lines) + "\n\n"
             "```\n" + frame.round(2).to_string() + "\n```\n")
     OUT.write_text(text)
     print(text)

@@ -15,8 +15,9 @@ import pytest
 
 from utils.walkers.recipes import RECIPES, ZOO_LOW_ALIVE
 from utils.walkers.runs import RunConfig
-from utils.walkers.search import (DONE, EVAL_EPISODES, aggregate, early_signs, make_objective, open_storage,
-                                  open_study, recipe_params, run_worker, train_seeds, trial_seeds, walk_score)
+from utils.walkers.search import (COLLAPSE_AT, DONE, EARLY_AT, EVAL_EPISODES, aggregate, early_signs, make_objective,
+                                  open_storage, open_study, recipe_params, run_worker, train_seeds, trial_seeds,
+                                  walk_score)
 
 ENV = "Walker2DBulletEnv-v0"
 STEPS = 1600  # 8 evaluations of 3 short episodes; a trial takes a few seconds
@@ -73,10 +74,12 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
         assert trial.user_attrs["falls"] == [sum(x["falls"] for x in e[-3:]) for e in runs]
         assert len(trial.intermediate_values) == min(len(e) for e in runs), "one report per round of evaluations"
         logs = [tmp_path / "trials" / f"{trial.number:04d}" / f"seed-{seed}" / "logs" for seed in seeds]
-        for name, column, evaluation in (("early_lengths", "length", 2), ("early_distances", "distance", 4)):
+        signs = {"early_lengths": ("length", COLLAPSE_AT), "early_distances": ("distance", EARLY_AT)}
+        for name, (column, evaluation) in signs.items():
             expected = [round(early_signs(d, STEPS, evaluation)[column], 2) for d in logs]
             assert trial.user_attrs[name] == pytest.approx(expected, nan_ok=True), \
                 "read while the seeds trained: the episode log is written line by line"
+        assert any(v == v for name in signs for v in trial.user_attrs[name]), "some episodes ended in the windows"
         assert all((d / "episodes_by_window.csv").is_file() for d in logs), "kept for the repository"
     report = tune("--study", "s", "--out", tmp_path, "--report")
     assert report.returncode == 0, report.stderr
@@ -173,8 +176,7 @@ def test_the_floor_prunes_a_trial_that_has_not_walked_where_the_median_cannot():
 
 
 def test_the_early_signs_prune_a_trial_that_collapsed_or_barely_moves_in_training(tmp_path):
-    from utils.walkers.search import (COLLAPSE_AT, COLLAPSE_LENGTH, EARLY_AT, EARLY_M, EVALUATIONS, FLOOR_AT,
-                                      make_pruner)
+    from utils.walkers.search import COLLAPSE_LENGTH, EARLY_M, EVALUATIONS, FLOOR_AT, make_pruner
 
     timesteps = 1_000_000  # the episodes ending in (450k, 500k], up to evaluation EARLY_AT
     (tmp_path / "episodes.csv").write_text("steps,return,length,distance\n450000,9,60,9.0\n450001,9,60,0.5\n"
@@ -195,11 +197,37 @@ def test_the_early_signs_prune_a_trial_that_collapsed_or_barely_moves_in_trainin
         return None
 
     walking = [COLLAPSE_LENGTH, 100.0]
-    assert pruned_at([5.0, 100.0], [2.0, 2.0]) == COLLAPSE_AT and pruned_at([float("nan"), 6.0], [2.0, 2.0]) == COLLAPSE_AT
+    assert pruned_at([5.0, 100.0], [2.0, 2.0]) == COLLAPSE_AT
+    assert pruned_at([float("nan"), 6.0], [2.0, 2.0]) == COLLAPSE_AT
     assert pruned_at(walking, [0.7, 2.0]) == EARLY_AT and pruned_at(walking, [float("nan"), 0.5]) == EARLY_AT, \
         "the worst seed, in any order"
     assert pruned_at(walking, [EARLY_M, 1.4]) is None and pruned_at([float("nan")] * 2, [float("nan"), 1.4]) is None
     assert pruned_at(walking, [2.0, 2.0], [0.0] * EVALUATIONS) == FLOOR_AT, "the floor still applies"
+
+
+def test_the_calibration_table_reads_what_the_pruner_reads():
+    from utils.course.session import AGENTS
+    from utils.walkers.early_signs import training_episodes
+
+    logs = AGENTS / "a2c-Walker2DBulletEnv-v0" / "logs" / "seeds" / "seed2"  # a committed 2M-step walker seed
+    windows = training_episodes(logs).set_index("steps")  # what scripts/early_signs_table.py reads
+    for column, evaluation in (("length", COLLAPSE_AT), ("distance", EARLY_AT)):
+        seen = early_signs(logs, 1_000_000, evaluation)[column]  # what the search's pruner reads at 1M steps
+        assert seen == pytest.approx(windows.loc[evaluation * 125_000, column])
+
+
+def test_a_round_that_raises_stops_the_seeds_through_their_flag(tmp_path):
+    configs = [RunConfig(env_id=ENV, timesteps=STEPS * 50, seed=s, out=str(tmp_path / f"seed-{s}"),
+                         recipe=ZOO_LOW_ALIVE, eval_every=STEPS, eval_episodes=1, checkpoint_every=0, progress=False,
+                         package=False) for s in (1, 2)]
+
+    def broken(index, by_seed):
+        raise OSError("the journal's disk is full")
+
+    with pytest.raises(OSError):
+        train_seeds(configs, broken)
+    for config in configs:  # stopped by the flag, not killed after the join's timeout
+        assert "stop: asked from outside" in (Path(config.out) / "logs" / "train.log").read_text()
 
 
 def test_killed_worker_loses_only_its_trial_and_a_restart_continues(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from utils.walkers.run_folder import EPISODES, EPISODES_BY_WINDOW as SUMMARY, EVALUATIONS, read_jsonl
+from utils.walkers.run_folder import EPISODES, EPISODES_BY_WINDOW, EVALUATIONS, read_jsonl
 
 WINDOW = 50_000
 """Training episodes are averaged over windows of this many environment steps (as the periodic evaluations)."""
@@ -21,17 +21,20 @@ WINDOW = 50_000
 def read_episodes(logs: Path) -> pd.DataFrame:
     """A run's ``logs/episodes.csv``, complete lines only: a training process may be writing its last line."""
     text = (Path(logs) / EPISODES).read_text()
-    return pd.read_csv(io.StringIO(text[: text.rfind("\n") + 1]))
+    complete = text[: text.rfind("\n") + 1]
+    if not complete:  # not even the header yet
+        return pd.DataFrame(columns=["steps", "return", "length", "distance"])
+    return pd.read_csv(io.StringIO(complete))
 
 
 def training_episodes(logs: Path, window: int = WINDOW) -> pd.DataFrame:
-    """The training episodes in a run's ``logs`` folder averaged over windows of ``window`` steps: ``steps`` (the window's
-    end), ``length`` (steps per episode), ``distance`` (metres per episode) and ``episodes`` (how many ended in it).
+    """The training episodes in a run's ``logs`` folder averaged over windows of ``window`` steps: ``steps`` (the
+    window's end), ``length`` (steps per episode), ``distance`` (metres per episode) and ``episodes`` (how many ended).
     Where only the kept summary is there (``episodes_by_window.csv``, :func:`keep_summary`: the search's trials do
     not commit ``episodes.csv``), it is read (windows of :data:`WINDOW` only)."""
     logs = Path(logs)
-    if not (logs / EPISODES).exists() and (logs / SUMMARY).exists() and window == WINDOW:
-        return pd.read_csv(logs / SUMMARY)
+    if not (logs / EPISODES).exists() and (logs / EPISODES_BY_WINDOW).exists() and window == WINDOW:
+        return pd.read_csv(logs / EPISODES_BY_WINDOW)
     episodes = read_episodes(logs)
     episodes["steps"] = (episodes["steps"] - 1) // window * window + window
     return (episodes.groupby("steps").agg(length=("length", "mean"), distance=("distance", "mean"),
@@ -42,12 +45,13 @@ def keep_summary(logs: Path) -> None:
     """Write ``logs/episodes_by_window.csv`` (a kilobyte) from ``logs/episodes.csv`` (a few hundred), if any."""
     logs = Path(logs)
     if (logs / EPISODES).exists() and (logs / EPISODES).stat().st_size:
-        training_episodes(logs).round(3).to_csv(logs / SUMMARY, index=False)
+        training_episodes(logs).round(3).to_csv(logs / EPISODES_BY_WINDOW, index=False)
 
 
 def plot_early_signs(runs: dict[str, Path], until: int | None = None, window: int = WINDOW):
-    """``runs``: a label and a run's ``logs`` folder for each. Three panels, against environment steps: its training episodes' length and distance (per window of
-    ``window`` steps) and its periodic evaluations' distance with their falls. Returns the figure."""
+    """``runs``: a label and a run's ``logs`` folder for each. Three panels, against environment steps: its training
+    episodes' length and distance (per window of ``window`` steps) and its periodic evaluations' distance with their
+    falls. Returns the figure."""
     import matplotlib.pyplot as plt
 
     fig, (length, distance, evaluation) = plt.subplots(1, 3, figsize=(14, 3.8))

@@ -39,7 +39,8 @@ SAVED = "saved"
 OWN_FILES = {STATS, CONFIG, RESULTS, VIDEO, CARD, MANIFEST}
 """The files a course run folder holds at its top, besides its model zip (``a2c-<env id>.zip``)."""
 EPISODES_BY_WINDOW = "episodes_by_window.csv"
-"""The training episodes averaged by window of steps, kept where ``episodes.csv`` is not (``utils.walkers.early_signs``)."""
+"""The training episodes averaged by window of steps, kept where ``episodes.csv`` is not committed
+(``utils.walkers.early_signs``)."""
 OWN_LOGS = {EVALUATIONS, EPISODES, EPISODES_BY_WINDOW, DIAGNOSTICS, RUN_JSON, TRAIN_LOG}
 
 

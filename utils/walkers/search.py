@@ -186,15 +186,19 @@ steps up to 500k; the 7 that trained 1M steps or more and never walked 0.23-1.01
 trial 2's seed 1005, just above :data:`EARLY_M`; its trial's other seed went 0.69 m). :data:`EARLY_M` sits below the
 slowest walker: doubtful trials go on. Thin evidence: of the walkers, only ``walker-seeds`` trial 6's seed 1012 (1.38 m)
 trained on the search's 1M budget; the recipe's seeds 0 and 1 trained 2M steps, their learning rate less decayed at
-500k. At 400k seed 1012 still went 0.92 m, so the check waits until 500k. On the 7 multi-seed trials before it, it
-would have stopped 6 at 500k instead of 750k or 1M, each with a worst seed that never walked."""
+500k. At 400k seed 1012 still went 0.92 m, so the check waits until 500k. Of the 9 two-seed trials in the repository
+before it, the early signs stop 8: ``walker-seeds`` trial 5 and ``walker-focused`` trial 2 at 250k (collapsed,
+:data:`COLLAPSE_AT`), ``walker-focused`` trial 0 and ``walker-seeds`` trials 0, 2, 3, 4 and 6 at 500k, each for a seed
+that never walked (trial 6's other seed, 1012, walked at 750k); ``walker-focused`` trial 1 goes on."""
 COLLAPSE_AT = 2
 """``median+floor+early`` also stops, at its 2nd evaluation (250k of 1M), a trial one of whose seeds has collapsed:
 its training episodes of the last ``timesteps // EARLY_PARTS`` steps lasted fewer than :data:`COLLAPSE_LENGTH`
 steps on average. Measured on the same runs as :data:`EARLY_AT`: two trials' seeds had collapsed by 250k (5-6 steps
-per episode, a policy that throws the robot down at once, and never recovered: ``walker-focused`` trial 2's seed 1005,
-``walker-seeds`` trial 5's seeds), every other run lasted 58 steps or more there, the walkers 98-395."""
+per episode, a policy that throws the robot down at once, and still so when their trials stopped at 750k:
+``walker-focused`` trial 2's seed 1005, ``walker-seeds`` trial 5's seeds), every other run lasted 58 steps or more
+there, the walkers 98-395."""
 COLLAPSE_LENGTH = 20.0
+"""Steps per training episode under which a seed has collapsed (see :data:`COLLAPSE_AT`)."""
 EARLY_PARTS = 20
 """The early signs read the training episodes that ended in the last ``timesteps // EARLY_PARTS`` steps before an
 evaluation (50k of 1M)."""
@@ -202,8 +206,9 @@ evaluation (50k of 1M)."""
 
 def early_signs(logs: Path, timesteps: int, evaluation: int) -> dict:
     """Mean ``length`` (steps) and ``distance`` (metres) of the training episodes that ended in the last
-    ``timesteps // EARLY_PARTS`` steps up to periodic evaluation ``evaluation`` (NaN when none ended there: a robot
-    that stays up that long shows no sign of a fall)."""
+    ``timesteps // EARLY_PARTS`` steps up to periodic evaluation ``evaluation``. NaN, which prunes nothing, when no
+    such episode was logged (a robot without a distance logs none) or none ended there (at the search's 1M steps
+    the 1000-step time limit ends dozens in every window)."""
     episodes = read_episodes(logs)
     at = evaluation * (timesteps // EVALUATIONS)
     ended = episodes[(episodes["steps"] > at - timesteps // EARLY_PARTS) & (episodes["steps"] <= at)]
@@ -238,9 +243,9 @@ def make_pruner(kind: str) -> optuna.pruners.BasePruner:
     from half the budget on (walking tends to appear suddenly, after 0.5-1M steps); ``median+floor``: the same, and
     stop a trial whose worst seed has not walked :data:`FLOOR_M` upright at its :data:`FLOOR_AT`-th evaluation (the
     median cannot stop it when most trials score 0: a tie is not below the median); ``median+floor+early``: also
-    stop a trial whose worst seed's training episodes collapsed by evaluation :data:`COLLAPSE_AT` or went less than
-    :data:`EARLY_M` by :data:`EARLY_AT` (:class:`EarlySignsPruner`); ``halving``: successive halving from a quarter of
-    the budget."""
+    stop a trial whose worst seed's training episodes had collapsed at evaluation :data:`COLLAPSE_AT` or went less
+    than :data:`EARLY_M` at :data:`EARLY_AT` (:class:`EarlySignsPruner`); ``halving``: successive halving from a
+    quarter of the budget."""
     median = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=EVALUATIONS // 2)
     if kind == "median":
         return median
@@ -393,7 +398,6 @@ def train_seeds(configs: list, on_round) -> tuple[dict[int, list[dict]], bool]:
                     if on_round(rounds, {s: e[:rounds] for s, e in evaluations.items()}) is False:
                         stop.set()
     except KeyboardInterrupt:
-        stop.set()
         interrupted = True
     finally:
         stop.set()  # whatever ended the loop (on_round may raise), the seeds stop now
@@ -423,7 +427,7 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
         state = {"pruned": False, "rounds": 0}
 
         def on_round(index, by_seed):
-            if index in (COLLAPSE_AT, EARLY_AT):  # the training episodes' early signs, for EarlySignsPruner and the journal
+            if index in (COLLAPSE_AT, EARLY_AT):  # the training episodes' early signs, for the pruner and the journal
                 signs = [early_signs(Path(c.out) / run_folder.LOGS, timesteps, index) for c in configs]
                 name, column = ("early_lengths", "length") if index == COLLAPSE_AT else ("early_distances", "distance")
                 trial.set_user_attr(name, [round(sign[column], 2) for sign in signs])
