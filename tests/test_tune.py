@@ -84,7 +84,36 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
     report = tune("--study", "s", "--out", tmp_path, "--report")
     assert report.returncode == 0, report.stderr
     assert "worst_seed_m" in report.stdout and (tmp_path / "history.png").is_file()
+    assert (tmp_path / "reports.png").is_file(), "every trial's reports, pruned ones included"
 
+
+
+def test_the_best_table_ranks_pruned_trials_as_tpe_does_when_none_completed():
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from utils.walkers.search import OBJECTIVE, best_table
+
+    study = optuna.create_study(direction="maximize")
+    study.set_user_attr("objective", OBJECTIVE)
+    x = {"x": FloatDistribution(0, 1)}
+
+    def pruned(reports, **records):
+        study.add_trial(create_trial(state=TrialState.PRUNED, params={"x": 0.5}, distributions=x,
+                                     intermediate_values=dict(enumerate(reports, 1)), user_attrs=records))
+
+    pruned([0.0, 0.0], steps=250, walk_scores=[0.0, 0.0])  # 0: stopped early
+    pruned([0.0] * 6, steps=750, walk_scores=[0.0, 0.0], distances=[1.0, 1.5])  # 1: as far, fell everywhere
+    pruned([0.0] * 6, steps=750, walk_scores=[0.0, 0.4], distances=[1.0, 4.0])  # 2: one seed walked a little
+    pruned([0.0, 0.0, 0.0, 0.2], steps=500, walk_scores=[0.2, 0.3])  # 3: better last report, stopped sooner
+    pruned([0.0] * 6, steps=750, walk_scores=[0.0, 0.0], distances=[1.0, 2.5])  # 4
+    table = best_table(study, top=4)
+    assert list(table["number"]) == [2, 4, 1, 3], "how far, then the last report, then the seeds' mean"
+    assert list(table.columns[:4]) == ["number", "worst_seed_m", "state", "steps"] and table["x"].eq(0.5).all()
+    study.add_trial(create_trial(value=0.1, params={"x": 0.2}, distributions=x, intermediate_values={8: 0.1},
+                                 user_attrs={"steps": 1000}))
+    assert best_table(study, top=1)["number"].tolist() == [5], "a completed trial outranks every pruned one"
+    assert best_table(study, top=1)["worst_seed_m"].tolist() == [0.1]
 
 
 def test_the_focused_space_draws_the_walker_recipe_back_when_it_is_enqueued():

@@ -54,12 +54,14 @@ def parse(argv):
 
 
 def report(study, folder: Path) -> None:
-    """Best trials as a table, and Optuna's own plots of the objective over trials and the importances."""
+    """Best trials as a table, and Optuna's own plots: the objective over trials, every trial's reports (pruned ones
+    included) and the importances."""
     import matplotlib
 
     matplotlib.use("Agg")
     import optuna
-    from optuna.visualization.matplotlib import plot_optimization_history, plot_param_importances
+    from optuna.visualization.matplotlib import (plot_intermediate_values, plot_optimization_history,
+                                                  plot_param_importances)
 
     from utils.walkers.search import DONE, best_table
 
@@ -68,6 +70,7 @@ def report(study, folder: Path) -> None:
           f"{len(study.get_trials(states=(optuna.trial.TrialState.PRUNED,)))} pruned")
     print(best_table(study).to_string(index=False))
     plot_optimization_history(study).figure.savefig(folder / "history.png", dpi=100, bbox_inches="tight")
+    plot_intermediate_values(study).figure.savefig(folder / "reports.png", dpi=100, bbox_inches="tight")
     if len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 2:
         plot_param_importances(study).figure.savefig(folder / "importances.png", dpi=100, bbox_inches="tight")
     print(f"plots in {folder}")

@@ -69,7 +69,7 @@ class EpisodeLog(BaseCallback):
     def _on_training_start(self) -> None:
         self.file = open(self.path, "a", buffering=1)
         if self.file.tell() == 0:
-            self.file.write("steps,return,length,distance\n")
+            self.file.write(",".join(run_folder.EPISODE_COLUMNS) + "\n")
 
     def _on_step(self) -> bool:
         for info in self.locals["infos"]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from utils.walkers.run_folder import EPISODES, EPISODES_BY_WINDOW, EVALUATIONS, read_jsonl
+from utils.walkers.run_folder import EPISODE_COLUMNS, EPISODES, EPISODES_BY_WINDOW, EVALUATIONS, read_jsonl
 
 WINDOW = 50_000
 """Training episodes are averaged over windows of this many environment steps (as the periodic evaluations)."""
@@ -23,7 +23,7 @@ def read_episodes(logs: Path) -> pd.DataFrame:
     text = (Path(logs) / EPISODES).read_text()
     complete = text[: text.rfind("\n") + 1]
     if not complete:  # not even the header yet
-        return pd.DataFrame(columns=["steps", "return", "length", "distance"])
+        return pd.DataFrame(columns=list(EPISODE_COLUMNS))
     return pd.read_csv(io.StringIO(complete))
 
 

@@ -38,6 +38,9 @@ SAVED = "saved"
 """Notebook 05's own ``model.save`` / ``env.save`` of the trained agent."""
 OWN_FILES = {STATS, CONFIG, RESULTS, VIDEO, CARD, MANIFEST}
 """The files a course run folder holds at its top, besides its model zip (``a2c-<env id>.zip``)."""
+EPISODE_COLUMNS = ("steps", "return", "length", "distance")
+"""The columns of ``episodes.csv``: one line per training episode (the step at which it ended, its return, its length
+in steps, its forward distance in metres)."""
 EPISODES_BY_WINDOW = "episodes_by_window.csv"
 """The training episodes averaged by window of steps, kept where ``episodes.csv`` is not committed
 (``utils.walkers.early_signs``)."""

@@ -539,13 +539,36 @@ def run_worker(study: optuna.Study, n_trials: int, objective, stop_file: Path | 
     return ran
 
 
+TRIAL_RECORDS = ("steps", "seeds", "walk_scores", "distances", "falls", "returns", "early_lengths", "early_distances")
+"""What the objective records of each trial, per seed (``steps``: its last evaluation's step, the stop of a pruned one)."""
+
+
 def best_table(study: optuna.Study, top: int = 10):
-    """The ``top`` completed trials by objective, as a DataFrame (Optuna's ``trials_dataframe``); the objective's
-    column is ``worst_seed_m`` (``distance_m`` for a study of the earlier one-seed objective)."""
-    frame = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
-    if frame.empty:
-        return frame
-    frame = frame[frame["state"] == "COMPLETE"].sort_values("value", ascending=False).head(top)
+    """The ``top`` finished or pruned trials as a DataFrame (Optuna's ``trials_dataframe``), best first in the order
+    Optuna's TPE sampler ranks them: completed trials by their objective, then pruned ones by how far they got and
+    the last value they reported (a search whose trials are all pruned still has a best); ties (every seed of many
+    trials fell, 0 m) are broken by the mean of the seeds' walk scores, then of their distances. ``worst_seed_m`` is the
+    objective, or a pruned trial's last report (``distance_m`` for a study of the earlier one-seed objective);
+    ``steps`` is how far the trial trained; then the per-seed records (:data:`TRIAL_RECORDS`) and the parameters."""
+    trials = {t.number: t for t in study.get_trials(deepcopy=False, states=DONE)}
+    if not trials:
+        return study.trials_dataframe()
+
+    def last(t):
+        return t.value if t.state == TrialState.COMPLETE else t.intermediate_values.get(t.last_step, float("nan"))
+
+    def rank(t):
+        reported = last(t)
+        seeds = [float(np.mean(t.user_attrs.get(name) or [0.0])) for name in ("walk_scores", "distances")]
+        return (t.state == TrialState.COMPLETE, t.last_step or 0, -np.inf if reported != reported else reported, *seeds)
+
+    chosen = [t.number for t in sorted(trials.values(), key=rank, reverse=True)[:top]]
+    frame = study.trials_dataframe(attrs=("number", "state", "user_attrs", "params")).set_index("number").loc[chosen]
     frame.columns = [c.replace("params_", "").replace("user_attrs_", "") for c in frame.columns]
     value = "worst_seed_m" if study.user_attrs.get("objective") == OBJECTIVE else "distance_m"  # older studies: one seed
-    return frame.rename(columns={"value": value}).drop(columns=["state"])
+    frame.insert(0, value, [last(trials[n]) for n in chosen])
+    if "steps" in frame.columns:
+        frame["steps"] = frame["steps"].astype("Int64")
+    params = sorted({name for t in trials.values() for name in t.params})
+    lead = [c for c in (value, "state", *TRIAL_RECORDS) if c in frame.columns]
+    return frame[lead + params + [c for c in frame.columns if c not in lead + params]].reset_index()
