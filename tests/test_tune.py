@@ -85,6 +85,7 @@ def test_two_trials_run_two_seeds_each_and_score_the_worst(tmp_path):
     assert report.returncode == 0, report.stderr
     assert "worst_seed_m" in report.stdout and (tmp_path / "history.png").is_file()
     assert (tmp_path / "reports.png").is_file(), "every trial's reports, pruned ones included"
+    assert (tmp_path / "seeds.png").is_file(), "every seed against the parameters"
 
 
 
@@ -114,6 +115,28 @@ def test_the_best_table_ranks_pruned_trials_as_tpe_does_when_none_completed():
                                  user_attrs={"steps": 1000}))
     assert best_table(study, top=1)["number"].tolist() == [5], "a completed trial outranks every pruned one"
     assert best_table(study, top=1)["worst_seed_m"].tolist() == [0.1]
+
+
+def test_the_seed_table_keeps_every_seed_of_finished_and_pruned_trials():
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from utils.walkers.search import seed_table
+
+    study = optuna.create_study(direction="maximize")
+    x = {"x": FloatDistribution(0, 1)}
+    study.add_trial(create_trial(state=TrialState.PRUNED, params={"x": 0.5}, distributions=x,
+                                 intermediate_values={1: 0.0}, user_attrs={
+                                     "steps": 250, "seeds": [7, 8], "walk_scores": [0.0, 0.1], "distances": [0.2, 3.0],
+                                     "falls": [6, 2], "returns": [9.0, 300.0], "early_lengths": [5.0, 90.0]}))
+    study.add_trial(create_trial(value=12.0, params={"x": 0.2}, distributions=x,
+                                 user_attrs={"steps": 1000, "seeds": [9, 10], "distances": [12.0, 20.0]}))
+    study.add_trial(create_trial(state=TrialState.FAIL, params={"x": 0.9}, distributions=x, user_attrs={"seeds": [11]}))
+    table = seed_table(study)
+    assert table["seed"].tolist() == [7, 8, 9, 10], "failed trials are left out"
+    assert table["distance"].tolist() == [0.2, 3.0, 12.0, 20.0] and table["x"].tolist() == [0.5, 0.5, 0.2, 0.2]
+    assert table.loc[1, ["falls", "return", "early_length"]].tolist() == [2, 300.0, 90.0]
+    assert table["early_distance"].isna().all() and table["falls"][2:].isna().all(), "unrecorded: NaN"
 
 
 def test_the_focused_space_draws_the_walker_recipe_back_when_it_is_enqueued():

@@ -55,7 +55,7 @@ def parse(argv):
 
 def report(study, folder: Path) -> None:
     """Best trials as a table, and Optuna's own plots: the objective over trials, every trial's reports (pruned ones
-    included) and the importances."""
+    included) and the importances; then every seed's distance against each parameter the study varied."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -63,7 +63,8 @@ def report(study, folder: Path) -> None:
     from optuna.visualization.matplotlib import (plot_intermediate_values, plot_optimization_history,
                                                   plot_param_importances)
 
-    from utils.walkers.search import DONE, best_table
+    from utils.walkers.figures import plot_seeds
+    from utils.walkers.search import DONE, best_table, seed_table
 
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # Optuna marks its matplotlib plots experimental
     print(f"study {study.study_name}: {len(study.get_trials(states=DONE))} finished or pruned trials, "
@@ -73,6 +74,11 @@ def report(study, folder: Path) -> None:
     plot_intermediate_values(study).figure.savefig(folder / "reports.png", dpi=100, bbox_inches="tight")
     if len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 2:
         plot_param_importances(study).figure.savefig(folder / "importances.png", dpi=100, bbox_inches="tight")
+    seeds = seed_table(study)
+    if len(seeds):
+        varied = [name for name in sorted({p for t in study.get_trials(states=DONE) for p in t.params})
+                  if seeds[name].nunique() > 1]
+        plot_seeds(seeds, varied).savefig(folder / "seeds.png", dpi=100, bbox_inches="tight")
     print(f"plots in {folder}")
 
 

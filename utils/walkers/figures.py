@@ -156,3 +156,35 @@ class LiveComparison:
         fig.tight_layout()
         self.handle.update(fig)
         plt.close(fig)
+
+
+def plot_seeds(seeds, params: list[str], walks_m: float = 10.0, columns: int = 4):
+    """Each seed of a search (``utils.walkers.search.seed_table``) at its trial's last evaluation: metres walked
+    against each parameter in ``params``, coloured by how far its trial trained. Optuna's ``plot_slice`` draws
+    completed trials' objective only, which hides every seed of a search whose trials were all pruned, and the
+    better seed of every trial."""
+    rows = -(-len(params) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows), sharey=True, squeeze=False)
+    stops = sorted(seeds["steps"].dropna().unique())
+    colours = dict(zip(stops, plt.cm.viridis(np.linspace(0, 0.9, len(stops)))))
+    for ax, name in zip(axes.flat, params):
+        values = seeds[name]
+        categorical = values.dtype == object or values.nunique() <= 6
+        levels = sorted(values.dropna().unique(), key=lambda v: (isinstance(v, str), v if isinstance(v, str) else v + 0))
+        x = values.map({v: i for i, v in enumerate(levels)}) if categorical else values
+        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(x)) if categorical else 0
+        ax.scatter(x + jitter, seeds["distance"], s=14, c=[colours.get(s, "gray") for s in seeds["steps"]])
+        if categorical:
+            ax.set_xticks(range(len(levels)), [f"{v:g}" if isinstance(v, float) else str(v) for v in levels])
+        elif values.min() > 0 and values.max() > 100 * values.min():  # drawn on a log scale
+            ax.set_xscale("log")
+        ax.axhline(walks_m, color="tab:green", ls=":", lw=1)
+        ax.set_xlabel(name, fontsize=9)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("metres per episode")
+    for ax in axes.flat[len(params):]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], ls="", marker="o", color=c, label=f"stopped at {s:,.0f}") for s, c in colours.items()]
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=8, bbox_to_anchor=(0.5, 1.04))
+    fig.tight_layout()
+    return fig

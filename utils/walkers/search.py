@@ -572,3 +572,25 @@ def best_table(study: optuna.Study, top: int = 10):
     params = sorted({name for t in trials.values() for name in t.params})
     lead = [c for c in (value, "state", *TRIAL_RECORDS) if c in frame.columns]
     return frame[lead + params + [c for c in frame.columns if c not in lead + params]].reset_index()
+
+
+SEED_RECORDS = {"walk_score": "walk_scores", "distance": "distances", "falls": "falls", "return": "returns",
+                "early_length": "early_lengths", "early_distance": "early_distances"}
+"""One seed's column, and the :data:`TRIAL_RECORDS` list (over the trial's seeds) it comes from."""
+
+
+def seed_table(study: optuna.Study):
+    """Every seed of every finished or pruned trial, one row each: its trial, how far the trial trained (``steps``),
+    the seed's records at its last evaluation (:data:`SEED_RECORDS`; the early signs where the trial reached them,
+    else NaN) and the trial's parameters. A trial's objective hides its better seed; this table keeps it, so that
+    what the seeds that walked share can be read even when no trial's worst seed walked."""
+    import pandas as pd
+
+    rows = []
+    for t in study.get_trials(deepcopy=False, states=DONE):
+        seeds = t.user_attrs.get("seeds", [])
+        records = {name: t.user_attrs.get(record) or [float("nan")] * len(seeds) for name, record in SEED_RECORDS.items()}
+        for k, seed in enumerate(seeds):
+            rows.append({"number": t.number, "seed": seed, "steps": t.user_attrs.get("steps"),
+                         **{name: values[k] for name, values in records.items()}, **t.params})
+    return pd.DataFrame(rows)
