@@ -139,6 +139,26 @@ def test_the_seed_table_keeps_every_seed_of_finished_and_pruned_trials():
     assert table["early_distance"].isna().all() and table["falls"][2:].isna().all(), "unrecorded: NaN"
 
 
+def test_the_seed_table_reads_early_signs_a_trial_did_not_record_from_its_logs(tmp_path):
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from utils.walkers.search import seed_table, trial_folder
+
+    study = optuna.create_study(direction="maximize")
+    study.set_user_attr("timesteps", 1_000_000)
+    study.add_trial(create_trial(state=TrialState.PRUNED, params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)},
+                                 intermediate_values={6: 0.0}, user_attrs={"steps": 750_000, "seeds": [7, 8]}))
+    logs = trial_folder(tmp_path, 0) / "seed-7" / "logs"  # an early trial: its seeds' episodes by window only
+    logs.mkdir(parents=True)
+    (logs / "episodes_by_window.csv").write_text("steps,length,distance,episodes\n"
+                                                 "250000,5.0,0.2,900\n500000,61.0,0.9,700\n")
+    table = seed_table(study, tmp_path)
+    assert table.loc[0, ["early_length", "early_distance"]].tolist() == [5.0, 0.9], "at 250k and 500k, as recorded"
+    assert table.loc[1, ["early_length", "early_distance"]].isna().all(), "no logs: NaN"
+    assert seed_table(study)["early_length"].isna().all(), "without the folder, only what the trial recorded"
+
+
 def test_the_focused_space_draws_the_walker_recipe_back_when_it_is_enqueued():
     from utils.walkers.recipes import WALKER
     from utils.walkers.search import FOCUSED, sample_focused

@@ -74,7 +74,7 @@ def report(study, folder: Path) -> None:
     plot_intermediate_values(study).figure.savefig(folder / "reports.png", dpi=100, bbox_inches="tight")
     if len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 2:
         plot_param_importances(study).figure.savefig(folder / "importances.png", dpi=100, bbox_inches="tight")
-    seeds = seed_table(study)
+    seeds = seed_table(study, folder)
     if len(seeds):
         varied = [name for name in sorted({p for t in study.get_trials(states=DONE) for p in t.params})
                   if seeds[name].nunique() > 1]

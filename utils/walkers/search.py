@@ -579,18 +579,39 @@ SEED_RECORDS = {"walk_score": "walk_scores", "distance": "distances", "falls": "
 """One seed's column, and the :data:`TRIAL_RECORDS` list (over the trial's seeds) it comes from."""
 
 
-def seed_table(study: optuna.Study):
+def seed_table(study: optuna.Study, folder: Path | None = None):
     """Every seed of every finished or pruned trial, one row each: its trial, how far the trial trained (``steps``),
-    the seed's records at its last evaluation (:data:`SEED_RECORDS`; the early signs where the trial reached them,
-    else NaN) and the trial's parameters. A trial's objective hides its better seed; this table keeps it, so that
-    what the seeds that walked share can be read even when no trial's worst seed walked."""
+    the seed's records (:data:`SEED_RECORDS`: ``distance``, ``falls`` and ``walk_score`` over its last evaluations;
+    the early signs where the trial reached them, else NaN) and the trial's parameters. A trial's objective hides
+    its better seed; this table keeps it, so that what the seeds that walked share can be read even when no trial's
+    worst seed walked. With the study's ``folder``, early signs a trial did not record (it ran before they were)
+    are read from its seeds' committed training episodes, so that every seed is counted."""
     import pandas as pd
 
+    timesteps = study.user_attrs.get("timesteps", 0)
     rows = []
     for t in study.get_trials(deepcopy=False, states=DONE):
         seeds = t.user_attrs.get("seeds", [])
         records = {name: t.user_attrs.get(record) or [float("nan")] * len(seeds) for name, record in SEED_RECORDS.items()}
         for k, seed in enumerate(seeds):
-            rows.append({"number": t.number, "seed": seed, "steps": t.user_attrs.get("steps"),
-                         **{name: values[k] for name, values in records.items()}, **t.params})
+            row = {"number": t.number, "seed": seed, "steps": t.user_attrs.get("steps"),
+                   **{name: values[k] for name, values in records.items()}, **t.params}
+            logs = trial_folder(folder, t.number) / f"seed-{seed}" / run_folder.LOGS if folder is not None else None
+            if logs is not None and (logs / run_folder.EPISODES_BY_WINDOW).is_file():
+                logged = _logged_signs(logs, timesteps, row["steps"] or 0)
+                row.update({name: value for name, value in logged.items() if row[name] != row[name]})
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _logged_signs(logs: Path, timesteps: int, reached: int) -> dict:
+    """A seed's early signs read from its training episodes by window (``timesteps // EARLY_PARTS`` steps), at the
+    evaluations its trial reached (``reached`` steps), as the objective records them."""
+    from utils.walkers.early_signs import training_episodes
+
+    windows = training_episodes(logs, window=timesteps // EARLY_PARTS).set_index("steps")
+    signs = {}
+    for name, column, evaluation in (("early_length", "length", COLLAPSE_AT), ("early_distance", "distance", EARLY_AT)):
+        at = evaluation * timesteps // EVALUATIONS
+        signs[name] = float(windows[column].get(at, float("nan"))) if reached >= at else float("nan")
+    return signs
