@@ -170,10 +170,13 @@ def plot_seeds(seeds, params: list[str], walks_m: float = 10.0, columns: int = 4
     for ax, name in zip(axes.flat, params):
         values = seeds[name]
         categorical = values.dtype == object or values.nunique() <= 6
-        levels = sorted(values.dropna().unique(), key=lambda v: (isinstance(v, str), v if isinstance(v, str) else v + 0))
-        x = values.map({v: i for i, v in enumerate(levels)}) if categorical else values
-        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(x)) if categorical else 0
-        ax.scatter(x + jitter, seeds["distance"], s=14, c=[colours.get(s, "gray") for s in seeds["steps"]])
+        if categorical:  # one column per level, spread a little so that seeds with the same value show
+            levels = sorted(values.dropna().unique(), key=lambda v: (isinstance(v, str), v))
+            jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(values))
+            x = values.map({v: i for i, v in enumerate(levels)}) + jitter
+        else:
+            x = values
+        ax.scatter(x, seeds["distance"], s=14, c=[colours.get(s, "gray") for s in seeds["steps"]])
         if categorical:
             ax.set_xticks(range(len(levels)), [f"{v:g}" if isinstance(v, float) else str(v) for v in levels])
         elif values.min() > 0 and values.max() > 100 * values.min():  # drawn on a log scale

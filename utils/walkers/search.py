@@ -202,6 +202,9 @@ COLLAPSE_LENGTH = 20.0
 EARLY_PARTS = 20
 """The early signs read the training episodes that ended in the last ``timesteps // EARLY_PARTS`` steps before an
 evaluation (50k of 1M)."""
+EARLY_SIGNS = {COLLAPSE_AT: ("early_lengths", "length"), EARLY_AT: ("early_distances", "distance")}
+"""Where the objective records the early signs: at each of these evaluations, a trial record (a list over the seeds)
+and the column of the training episodes it averages."""
 
 
 def early_signs(logs: Path, timesteps: int, evaluation: int) -> dict:
@@ -427,9 +430,9 @@ def make_objective(env_id: str, timesteps: int, folder: Path, base: A2CRecipe, s
         state = {"pruned": False, "rounds": 0}
 
         def on_round(index, by_seed):
-            if index in (COLLAPSE_AT, EARLY_AT):  # the training episodes' early signs, for the pruner and the journal
+            if index in EARLY_SIGNS:  # the training episodes' early signs, for the pruner and the journal
                 signs = [early_signs(Path(c.out) / run_folder.LOGS, timesteps, index) for c in configs]
-                name, column = ("early_lengths", "length") if index == COLLAPSE_AT else ("early_distances", "distance")
+                name, column = EARLY_SIGNS[index]
                 trial.set_user_attr(name, [round(sign[column], 2) for sign in signs])
             trial.report(aggregate([walk_score(e) for e in by_seed.values()]), index)  # the same steps for every shape
             state["rounds"] = index
@@ -589,29 +592,32 @@ def seed_table(study: optuna.Study, folder: Path | None = None):
     import pandas as pd
 
     timesteps = study.user_attrs.get("timesteps", 0)
+    column_of = {record: name for name, record in SEED_RECORDS.items()}
     rows = []
     for t in study.get_trials(deepcopy=False, states=DONE):
         seeds = t.user_attrs.get("seeds", [])
-        records = {name: t.user_attrs.get(record) or [float("nan")] * len(seeds) for name, record in SEED_RECORDS.items()}
+        records = {name: t.user_attrs.get(record) or [float("nan")] * len(seeds)
+                   for name, record in SEED_RECORDS.items()}
         for k, seed in enumerate(seeds):
             row = {"number": t.number, "seed": seed, "steps": t.user_attrs.get("steps"),
                    **{name: values[k] for name, values in records.items()}, **t.params}
+            missing = [record for record, _ in EARLY_SIGNS.values() if pd.isna(row[column_of[record]])]
             logs = trial_folder(folder, t.number) / f"seed-{seed}" / run_folder.LOGS if folder is not None else None
-            if logs is not None and (logs / run_folder.EPISODES_BY_WINDOW).is_file():
+            if missing and logs is not None and (logs / run_folder.EPISODES_BY_WINDOW).is_file():
                 logged = _logged_signs(logs, timesteps, row["steps"] or 0)
-                row.update({name: value for name, value in logged.items() if row[name] != row[name]})
+                row.update({column_of[record]: logged[record] for record in missing})
             rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _logged_signs(logs: Path, timesteps: int, reached: int) -> dict:
-    """A seed's early signs read from its training episodes by window (``timesteps // EARLY_PARTS`` steps), at the
-    evaluations its trial reached (``reached`` steps), as the objective records them."""
+    """A seed's early signs (by :data:`EARLY_SIGNS` record) read from its training episodes by window
+    (``timesteps // EARLY_PARTS`` steps), at the evaluations its trial reached (``reached`` steps)."""
     from utils.walkers.early_signs import training_episodes
 
     windows = training_episodes(logs, window=timesteps // EARLY_PARTS).set_index("steps")
     signs = {}
-    for name, column, evaluation in (("early_length", "length", COLLAPSE_AT), ("early_distance", "distance", EARLY_AT)):
+    for evaluation, (record, column) in EARLY_SIGNS.items():
         at = evaluation * timesteps // EVALUATIONS
-        signs[name] = float(windows[column].get(at, float("nan"))) if reached >= at else float("nan")
+        signs[record] = float(windows[column].get(at, float("nan"))) if reached >= at else float("nan")
     return signs
