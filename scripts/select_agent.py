@@ -3,6 +3,7 @@
     .venv/bin/python scripts/select_agent.py --env Walker2DBulletEnv-v0 runs/walker/seed0 runs/walker/seed1 runs/walker/seed2
     .venv/bin/python scripts/select_agent.py --env AntBulletEnv-v0 runs/spider/seed3 runs/spider/seed4 runs/spider/seed5
     .venv/bin/python scripts/select_agent.py --env AntBulletEnv-v0 --table-only   # the table again, from seeds.json
+    .venv/bin/python scripts/select_agent.py --env Walker2DBulletEnv-v0 --check DIR runs/walker/seed10 ...  # a candidate
 
 Each run folder already holds its package (the better of its best-evaluated and last policies, chosen by
 ``utils.train`` on that run's final episodes). Every package is evaluated on SELECTION episodes (10, seed 100) to
@@ -13,6 +14,9 @@ REPORT episodes (10, seed 7: the README's command) that played no part in any ch
 ``agents/a2c-ENV/logs/seeds/`` and the table to ``logs/seeds.md`` / ``logs/seeds.json``. Under the table: how many
 seeds walk on the report episodes (``utils.walkers.scoring.walks``) and the report's distance and return over the
 seeds, IQM with a 95 % bootstrap interval beside mean ± std (``utils.course.over_seeds``).
+
+``--check DIR`` reports a candidate recipe's seeds the same way (both sets of episodes, the same table, the seeds'
+logs) into ``DIR``, and chooses and ships nothing: what a recipe would do over seeds before it becomes the robot's.
 """
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ def first_walk(folder: Path, metres: float = 10.0) -> dict | None:
     return None
 
 
-def main(env_id: str, runs: list[Path]) -> None:
+def main(env_id: str, runs: list[Path], check: Path | None = None) -> None:
     dest = AGENTS / f"a2c-{env_id}"
     rows = []
     for run in runs:
@@ -65,6 +69,11 @@ def main(env_id: str, runs: list[Path]) -> None:
                      "selection": score(run, **SELECTION), "report": score(run, **REPORT),
                      "first_10m": first_walk(run)})
         print(rows[-1], flush=True)
+    if check is not None:  # a candidate: every seed reported, nothing chosen or shipped
+        copy_logs(runs, check / "seeds")
+        command = json.loads((runs[0] / "logs" / "run.json").read_text())["command"]
+        write_table(env_id, None, rows, dest=check, command=command)
+        return
     chosen = max(rows, key=lambda r: pass_score(r["selection"]))
     source = runs[[r["run"] for r in rows].index(chosen["run"])]
     incumbent = None
@@ -84,17 +93,28 @@ def main(env_id: str, runs: list[Path]) -> None:
         (dest / "logs").mkdir(parents=True, exist_ok=True)
         for name in LOGS:
             shutil.copy2(source / "logs" / name, dest / "logs" / name)
-    for row, run in zip(rows, runs):
-        (dest / "logs" / "seeds" / run.name).mkdir(parents=True, exist_ok=True)
-        for name in LOGS:
-            shutil.copy2(run / "logs" / name, dest / "logs" / "seeds" / run.name / name)
+    copy_logs(runs, dest / "logs" / "seeds")
     write_table(env_id, chosen["run"] if ship else None, rows, incumbent)
 
 
-def write_table(env_id: str, shipped: str | None, rows: list[dict], incumbent: dict | None = None) -> None:
-    """``logs/seeds.md`` and ``logs/seeds.json``: every seed on both sets of episodes, then the result over seeds."""
-    dest = AGENTS / f"a2c-{env_id}"
-    if incumbent is None:
+def copy_logs(runs: list[Path], into: Path) -> None:
+    """Each run's logs (:data:`LOGS`, those it has: a run without periodic evaluations has no evaluations.jsonl) into
+    ``into/<run name>``."""
+    for run in runs:
+        (into / run.name).mkdir(parents=True, exist_ok=True)
+        for name in LOGS:
+            if (run / "logs" / name).is_file():
+                shutil.copy2(run / "logs" / name, into / run.name / name)
+
+
+def write_table(env_id: str, shipped: str | None, rows: list[dict], incumbent: dict | None = None,
+                dest: Path | None = None, command: str | None = None) -> None:
+    """``logs/seeds.md`` and ``logs/seeds.json``: every seed on both sets of episodes, then the result over seeds.
+    With ``dest`` (``--check``: a candidate recipe, trained by ``command``), ``dest/seeds.md`` and ``dest/seeds.json``."""
+    logs = AGENTS / f"a2c-{env_id}" / "logs" if dest is None else dest
+    if command is not None:
+        decision = f"A candidate recipe, nothing chosen or shipped; the first seed's command: `{command}`."
+    elif incumbent is None:
         decision = f"Shipped: {shipped}."
     else:
         best = next(r for r in rows if "decision" in r)
@@ -104,7 +124,8 @@ def write_table(env_id: str, shipped: str | None, rows: list[dict], incumbent: d
                     f"{pass_score(incumbent['decision']):.1f} for the previous agent: {verdict}. The previous agent's "
                     f"report: {incumbent['report']['mean_reward']:.1f} ± {incumbent['report']['std_reward']:.1f}, "
                     f"{incumbent['report']['mean_distance']:.1f} m, {incumbent['report']['falls']} falls.")
-    lines = [f"Training seeds of the {ROBOTS[env_id]} recipe, each package evaluated on {SELECTION['episodes']} "
+    recipe = f"the {ROBOTS[env_id]} recipe" if command is None else "a candidate recipe"
+    lines = [f"Training seeds of {recipe}, each package evaluated on {SELECTION['episodes']} "
              f"deterministic episodes with seed {SELECTION['seed']} (used to choose) and {REPORT['episodes']} with "
              f"seed {REPORT['seed']} (used for nothing else). {decision}", "",
              "| run | policy | selection: return | selection: distance (m) | falls | report: return | "
@@ -124,10 +145,11 @@ def write_table(env_id: str, shipped: str | None, rows: list[dict], incumbent: d
                   "interval over seeds, beside mean ± std):", "",
               f"- distance: {describe(summary([p['mean_distance'] for p in report]), unit=' m')}",
               f"- return: {describe(summary([p['mean_reward'] for p in report]))}"]
-    (dest / "logs").mkdir(parents=True, exist_ok=True)
-    (dest / "logs" / "seeds.md").write_text("\n".join(lines) + "\n")
-    record = {"shipped": shipped, "runs": rows} | ({"incumbent": incumbent} if incumbent else {})
-    (dest / "logs" / "seeds.json").write_text(json.dumps(record, indent=1) + "\n")
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / "seeds.md").write_text("\n".join(lines) + "\n")
+    record = ({"shipped": shipped, "runs": rows} | ({"incumbent": incumbent} if incumbent else {})
+              | ({"command": command} if command else {}))
+    (logs / "seeds.json").write_text(json.dumps(record, indent=1) + "\n")
     print("\n".join(lines))
 
 
@@ -135,6 +157,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, choices=sorted(ROBOTS))
     parser.add_argument("--table-only", action="store_true", help="rewrite the table from the committed seeds.json")
+    parser.add_argument("--check", type=Path, metavar="DIR",
+                        help="a candidate recipe: report its seeds into DIR, choose and ship nothing")
     parser.add_argument("runs", nargs="*", type=Path, help="run folders of utils.train, one per training seed")
     args = parser.parse_args()
     if args.table_only:
@@ -143,4 +167,4 @@ if __name__ == "__main__":
     elif not args.runs:
         parser.error("give the run folders, or --table-only")
     else:
-        main(args.env, args.runs)
+        main(args.env, args.runs, check=args.check)

@@ -54,6 +54,7 @@ def test_the_run_ends_with_distance_falls_and_whether_it_walks(tiny_run):
     text = summary("AntBulletEnv-v0", results, "runs/ant")
     assert f"walked {results['mean_distance']:.1f} m with {results['falls']} falls in 2 fresh episodes" in text
     assert "It does not walk" in text, "960 steps do not make a walker"
+    assert "notebook 05, section 9" in text, "a run that falls points the learner to what to look at"
     walking = {**results, "mean_distance": 20.0, "falls": 0}
     assert "\n" not in summary("AntBulletEnv-v0", walking, "runs/ant")
     pendulum = {k: v for k, v in results.items() if k not in ("mean_distance", "falls")}

@@ -59,7 +59,8 @@ def summary(env_id: str, results: dict, out: str) -> str:
     text += f", walked {r['mean_distance']:.1f} m with {r['falls']} falls in {n} fresh episodes; package in {out}"
     if not walks({**r, "episodes": n}):
         text += (f"\nIt does not walk (a walk: {WALKS_METRES:g} m or more, falls in at most "
-                 f"{WALKS_MAX_FALLS * 10:g} episode in 10): the return alone would not say so.")
+                 f"{WALKS_MAX_FALLS * 10:g} episode in 10): the return alone would not say so. What to look at first: "
+                 "notebook 05, section 9 (When it does not walk).")
     return text
 
 
