@@ -4,6 +4,7 @@
     .venv/bin/python scripts/select_agent.py --env AntBulletEnv-v0 runs/spider/seed3 runs/spider/seed4 runs/spider/seed5
     .venv/bin/python scripts/select_agent.py --env AntBulletEnv-v0 --table-only   # the table again, from seeds.json
     .venv/bin/python scripts/select_agent.py --env Walker2DBulletEnv-v0 --check DIR runs/walker/seed10 ...  # a candidate
+    .venv/bin/python scripts/select_agent.py --env Walker2DBulletEnv-v0 --check DIR --table-only  # its table again
 
 Each run folder already holds its package (the better of its best-evaluated and last policies, chosen by
 ``utils.train`` on that run's final episodes). Every package is evaluated on SELECTION episodes (10, seed 100) to
@@ -125,8 +126,9 @@ def write_table(env_id: str, shipped: str | None, rows: list[dict], incumbent: d
                     f"report: {incumbent['report']['mean_reward']:.1f} ± {incumbent['report']['std_reward']:.1f}, "
                     f"{incumbent['report']['mean_distance']:.1f} m, {incumbent['report']['falls']} falls.")
     recipe = f"the {ROBOTS[env_id]} recipe" if command is None else "a candidate recipe"
+    chose = "used to choose" if command is None else "those the shipping rule would choose on"
     lines = [f"Training seeds of {recipe}, each package evaluated on {SELECTION['episodes']} "
-             f"deterministic episodes with seed {SELECTION['seed']} (used to choose) and {REPORT['episodes']} with "
+             f"deterministic episodes with seed {SELECTION['seed']} ({chose}) and {REPORT['episodes']} with "
              f"seed {REPORT['seed']} (used for nothing else). {decision}", "",
              "| run | policy | selection: return | selection: distance (m) | falls | report: return | "
              "report: distance (m) | falls | walks | first eval ≥ 10 m |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -162,8 +164,9 @@ if __name__ == "__main__":
     parser.add_argument("runs", nargs="*", type=Path, help="run folders of utils.train, one per training seed")
     args = parser.parse_args()
     if args.table_only:
-        committed = json.loads((AGENTS / f"a2c-{args.env}" / "logs" / "seeds.json").read_text())
-        write_table(args.env, committed["shipped"], committed["runs"], committed.get("incumbent"))
+        committed = json.loads(((args.check or AGENTS / f"a2c-{args.env}" / "logs") / "seeds.json").read_text())
+        write_table(args.env, committed["shipped"], committed["runs"], committed.get("incumbent"), dest=args.check,
+                    command=committed.get("command"))
     elif not args.runs:
         parser.error("give the run folders, or --table-only")
     else:

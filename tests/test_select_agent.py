@@ -26,4 +26,7 @@ def test_a_candidates_seeds_are_reported_and_nothing_is_shipped(tiny_walker_run,
     run = Path(tiny_walker_run.out).name
     assert {p.name for p in (check / "seeds" / run).iterdir()} == {"run.json", "train.log", "episodes.csv"}, \
         "its logs (this run has no periodic evaluations)"
+    again = subprocess.run([sys.executable, "scripts/select_agent.py", "--env", "Walker2DBulletEnv-v0", "--check",
+                            str(check), "--table-only"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and (check / "seeds.md").read_text() == table, "the table again, from seeds.json"
     assert digest(SHIPPED) == before, "the shipped walker and its seeds' table are untouched"
