@@ -4,8 +4,9 @@ beside whether it went on to walk (issue 17, item 2; ``utils.walkers.search.COLL
     .venv/bin/python scripts/early_signs_table.py
 
 Reads every walker run whose training episodes are committed: the walker recipe's three seeds
-(``agents/a2c-Walker2DBulletEnv-v0/logs/seeds/``, ``logs/episodes.csv``) and the walker searches' trials
-(``studies/walker-*/trials/*/seed-*``, which keep them by window of 50k steps: ``logs/episodes_by_window.csv``).
+(``agents/a2c-Walker2DBulletEnv-v0/logs/seeds/``, ``logs/episodes.csv``), the walker searches' trials
+(``studies/walker-*/trials/*/seed-*``, which keep them by window of 50k steps: ``logs/episodes_by_window.csv``) and
+the candidate recipes checked on unseen seeds (``studies/walker-*/candidates/*/seeds/seed*``, ``episodes.csv``).
 Left out: ``agents/standing-walker`` (its log predates the distance column) and ``studies/walker-seeds/reference-runs``
 (a copy of the recipe's seed 0). For each run: steps per training episode over the 50k steps up to 250k, metres per
 training episode over the 50k steps up to 400k and up to 500k (the episodes that ended there), the first periodic
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from utils.walkers import run_folder  # noqa: E402
-from utils.walkers.early_signs import training_episodes  # noqa: E402
+from utils.walkers.early_signs import WALKED_M, first_walk, training_episodes  # noqa: E402
 from utils.walkers.search import (COLLAPSE_AT, COLLAPSE_LENGTH, EARLY_AT, EARLY_M, EARLY_PARTS,  # noqa: E402
                                   EVALUATIONS)
 
@@ -32,23 +33,24 @@ TIMESTEPS = 1_000_000
 WINDOW = TIMESTEPS // EARLY_PARTS
 COLLAPSE_STEP, EARLY_STEP = COLLAPSE_AT * TIMESTEPS // EVALUATIONS, EARLY_AT * TIMESTEPS // EVALUATIONS
 LENGTH, DISTANCE = f"steps per episode @{COLLAPSE_STEP // 1000}k", f"m per episode @{EARLY_STEP // 1000}k"
-WALKED_M = 10.0
 OUT = ROOT / "studies" / "walker-focused" / "early_signs.md"
 
 
 def row(logs: Path) -> dict:
     frame = training_episodes(logs, window=WINDOW).set_index("steps")
     evaluations = run_folder.read_jsonl(logs / run_folder.EVALUATIONS)
-    walked = [e for e in evaluations if e["distance"] >= WALKED_M and e["falls"] == 0]
+    walked = first_walk(logs)
     parts = logs.relative_to(ROOT).parts
-    name = f"{parts[1]} trial {parts[3]}/{parts[4]}" if "trials" in parts else "/".join(parts[-3:])
+    name = (f"{parts[1]} trial {parts[3]}/{parts[4]}" if "trials" in parts
+            else f"{parts[1]} candidate {parts[3]}/{parts[5]}" if "candidates" in parts else "/".join(parts[-3:]))
     last = evaluations[-1]
     return {"run": name, LENGTH: float(frame["length"].get(COLLAPSE_STEP, float("nan"))),
             "m per episode @400k": float(frame["distance"].get(400_000, float("nan"))),
             DISTANCE: float(frame["distance"].get(EARLY_STEP, float("nan"))),
-            "first walk (10 m, no fall)": f"{walked[0]['steps']:,}" if walked else "never",
+            f"first walk ({WALKED_M:.0f} m, no fall)": f"{walked:,}" if walked is not None else "never",
             "last evaluation": f"{last['distance']:.1f} m, {last['falls']} falls, {last['steps']:,}",
-            "outcome": "walked" if walked else "no walk in 1M" if last["steps"] >= TIMESTEPS else "stopped before 1M"}
+            "outcome": ("walked" if walked is not None else "no walk in 1M" if last["steps"] >= TIMESTEPS
+                        else "stopped before 1M")}
 
 
 def spread(values: pd.Series, unit: str) -> str:
@@ -62,7 +64,8 @@ def main() -> None:
              if (f / run_folder.EPISODES).exists()]
     trials = [f for f in sorted(ROOT.glob("studies/walker-*/trials/*/seed-*/logs"))
               if (f / run_folder.EPISODES_BY_WINDOW).exists()]  # written when a trial ends: not the running ones
-    rows = [row(f) for f in seeds + trials]
+    candidates = sorted(ROOT.glob("studies/walker-*/candidates/*/seeds/seed*"))  # a recipe on unseen seeds
+    rows = [row(f) for f in seeds + trials + candidates]
     frame = pd.DataFrame(rows).set_index("run")
     frame = frame[frame[LENGTH].notna()]  # runs that reached the first check
     outcome = frame["outcome"]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from utils.course.session import AGENTS
-from utils.walkers.early_signs import keep_summary, plot_early_signs, training_episodes
+from utils.walkers.early_signs import first_walk, keep_summary, plot_early_signs, training_episodes
 
 matplotlib.use("Agg")
 
@@ -48,3 +48,12 @@ def test_a_run_before_its_first_evaluation_still_draws(tmp_path):
     (tmp_path / "evaluations.jsonl").write_text("")
     fig = plot_early_signs({"new run": tmp_path})
     assert len(fig.axes[0].get_lines()) == 1
+
+
+def test_the_first_walk_is_the_first_evaluation_of_10_m_without_a_fall(tmp_path):
+    lines = [{"steps": 50_000, "distance": 12.0, "falls": 1}, {"steps": 100_000, "distance": 9.9, "falls": 0},
+             {"steps": 150_000, "distance": 10.0, "falls": 0}, {"steps": 200_000, "distance": 20.0, "falls": 0}]
+    (tmp_path / "evaluations.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert first_walk(tmp_path) == 150_000
+    (tmp_path / "evaluations.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines[:2]))
+    assert first_walk(tmp_path) is None

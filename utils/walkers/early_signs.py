@@ -16,6 +16,8 @@ from utils.walkers.run_folder import EPISODE_COLUMNS, EPISODES, EPISODES_BY_WIND
 
 WINDOW = 50_000
 """Training episodes are averaged over windows of this many environment steps (as the periodic evaluations)."""
+WALKED_M = 10.0
+"""A periodic evaluation walked when it went this far on average without a fall (the course's "time to walk")."""
 
 
 def read_episodes(logs: Path) -> pd.DataFrame:
@@ -39,6 +41,14 @@ def training_episodes(logs: Path, window: int = WINDOW) -> pd.DataFrame:
     episodes["steps"] = (episodes["steps"] - 1) // window * window + window
     return (episodes.groupby("steps").agg(length=("length", "mean"), distance=("distance", "mean"),
                                           episodes=("length", "size")).reset_index())
+
+
+def first_walk(logs: Path) -> int | None:
+    """The environment steps of a run's first periodic evaluation that walked :data:`WALKED_M` or more without a
+    fall, or None when none did."""
+    walked = [e["steps"] for e in read_jsonl(Path(logs) / EVALUATIONS)
+              if e.get("distance", 0) >= WALKED_M and not e["falls"]]
+    return walked[0] if walked else None
 
 
 def keep_summary(logs: Path) -> None:
